@@ -1,0 +1,97 @@
+"""python manage.py load_demo — demo domains, people and repositories.
+
+Idempotent and deterministic: running it twice changes nothing the second time.
+Other apps add their demo data through `DEMO_LOADERS` (module paths of functions
+taking no arguments), so this command stays the one entry point.
+"""
+
+from importlib import import_module
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from dashboard import services
+from dashboard.models import Domain, Service
+
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (a published demo login)
+
+DOMAINS = [
+    (
+        "payments",
+        "Payments",
+        "Card payments, refunds and payouts.",
+        ["checkout-api", "refunds-worker"],
+        ["acme/payments-api", "acme/refunds"],
+    ),
+    (
+        "search",
+        "Search",
+        "Catalogue search and ranking.",
+        ["search-api", "indexer"],
+        ["acme/search"],
+    ),
+    (
+        "onboarding",
+        "Onboarding",
+        "Sign-up, KYC and first-run flows.",
+        ["signup-web"],
+        ["acme/onboarding-web"],
+    ),
+]
+
+# username, is_superuser, {domain: role}
+PEOPLE = [
+    ("admin", True, {}),
+    ("alice", False, {"payments": "admin", "search": "viewer"}),
+    ("eve", False, {"payments": "engineer"}),
+    ("rita", False, {"payments": "reviewer", "onboarding": "reviewer"}),
+    ("victor", False, {"payments": "viewer"}),
+    ("sam", False, {"search": "admin"}),
+]
+
+DEMO_LOADERS: list[str] = []
+
+
+class Command(BaseCommand):
+    help = "Load demo domains, users, repositories (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        User = get_user_model()
+        for slug, name, description, service_slugs, repos in DOMAINS:
+            domain = services.domain_create(
+                slug=slug, name=name, description=description
+            ).obj
+            for service_slug in service_slugs:
+                Service.objects.get_or_create(
+                    domain=domain,
+                    slug=service_slug,
+                    defaults={"name": service_slug.replace("-", " ").title()},
+                )
+            for full_name in repos:
+                services.repository_map(full_name=full_name, domain=domain)
+        for username, superuser, roles in PEOPLE:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@example.org",
+                    "is_staff": superuser,
+                    "is_superuser": superuser,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            for slug, role in roles.items():
+                services.membership_set(
+                    user=user, domain=Domain.objects.get(slug=slug), role=role
+                )
+        for loader in DEMO_LOADERS:
+            module, _, func = loader.rpartition(".")
+            getattr(import_module(module), func)()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            f"Logins (password {DEMO_PASSWORD}): "
+            + ", ".join(f"{u}" for u, _, _ in PEOPLE)
+        )

@@ -1,0 +1,78 @@
+"""Who may do what, per domain: the only place that says so.
+
+Roles are per domain. Each role grants a set of actions; each action is a
+django-guardian object permission on the Domain. The matrix is snapshotted by
+tests/dashboard/test_policy.py into docs/policy-matrix.json, so any change to it
+shows up as a reviewed diff.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    ENGINEER = "engineer", "Engineer"
+    REVIEWER = "reviewer", "Reviewer"
+    ADMIN = "admin", "Domain admin"
+
+
+class Action(models.TextChoices):
+    BROWSE = "browse_domain", "Browse the domain's pages"
+    MANAGE_TOKENS = "manage_tokens", "Create and revoke ingest tokens"
+    MANAGE_CI = "manage_ci", "Change CI settings"
+    TRIGGER_SCANS = "trigger_scans", "Trigger scans and replays"
+    REVIEW_CHANGES = "review_changes", "Approve or reject prompt and model changes"
+    MANAGE_SLOS = "manage_slos", "Define and change SLOs"
+    MANAGE_BUDGETS = "manage_budgets", "Change performance and query-plan budgets"
+    MANAGE_MEMBERS = "manage_members", "Add, remove and change members"
+    VIEW_AUDIT = "view_audit", "Read the domain's audit log"
+
+
+_ENGINEER = {
+    Action.BROWSE,
+    Action.MANAGE_TOKENS,
+    Action.MANAGE_CI,
+    Action.TRIGGER_SCANS,
+}
+
+# Domain admins run the domain but do not review prompt/model changes: that stays
+# with reviewers, so approving is always a separate person's act.
+MATRIX: dict[str, frozenset[str]] = {
+    Role.VIEWER: frozenset({Action.BROWSE}),
+    Role.ENGINEER: frozenset(_ENGINEER),
+    Role.REVIEWER: frozenset({Action.BROWSE, Action.REVIEW_CHANGES}),
+    Role.ADMIN: frozenset(
+        _ENGINEER
+        | {
+            Action.MANAGE_SLOS,
+            Action.MANAGE_BUDGETS,
+            Action.MANAGE_MEMBERS,
+            Action.VIEW_AUDIT,
+        }
+    ),
+}
+
+
+def actions_for(role: str) -> frozenset[str]:
+    return MATRIX[Role(role)]
+
+
+def permission(action: str) -> str:
+    """The guardian permission name for an action ("dashboard.manage_tokens")."""
+    return f"dashboard.{Action(action).value}"
+
+
+def matrix_snapshot() -> dict[str, dict[str, bool]]:
+    """Role × action as plain JSON, for the policy snapshot test and the docs."""
+    return {
+        role.value: {action.value: action in MATRIX[role] for action in Action}
+        for role in Role
+    }
+
+
+# Scopes an ingest token may carry.
+class TokenScope(models.TextChoices):
+    CI = "ci", "CI runs, test results, performance, query plans, budgets"
+    SLO = "slo", "SLI data and SLO definitions"
+    INCIDENTS = "incidents", "Incident reports"
+    SCHEMA = "schema", "Entity graphs and schema snapshots"

@@ -1,0 +1,65 @@
+"""Reads for domains and what hangs off them, already restricted to the user."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from dashboard import policy
+from dashboard.models import AuditEntry, DeadLetter, Domain, IngestToken, Membership
+
+
+def domains_for(
+    user: AbstractBaseUser, action: str = policy.Action.BROWSE
+) -> QuerySet[Domain]:
+    """Domains on which `user` may perform `action` (all of them for superusers)."""
+    if not user.is_authenticated:
+        return Domain.objects.none()
+    if user.is_superuser:
+        return Domain.objects.all()
+    return get_objects_for_user(
+        user, policy.permission(action), klass=Domain, accept_global_perms=False
+    )
+
+
+def domain_for(
+    user: AbstractBaseUser,
+    slug: str,
+    action: str = policy.Action.BROWSE,
+    *,
+    path: str = "",
+) -> Domain:
+    """The domain if `user` may perform `action` on it, else 404 (and a denial
+    counted when the domain exists): hidden looks exactly like missing."""
+    domain = domains_for(user, action).filter(slug=slug).first()
+    if domain is not None:
+        return domain
+    existing = Domain.objects.filter(slug=slug).first()
+    if existing is not None:
+        from dashboard.services import permission_denial_record
+
+        permission_denial_record(
+            user=user, action=str(action), domain=existing, path=path, status_code=404
+        )
+    raise Http404("No such domain.")
+
+
+def user_can(user: AbstractBaseUser, action: str, domain: Domain) -> bool:
+    return user.is_authenticated and user.has_perm(policy.permission(action), domain)
+
+
+def memberships_of(domain: Domain) -> QuerySet[Membership]:
+    return Membership.objects.filter(domain=domain).select_related("user")
+
+
+def tokens_of(domain: Domain) -> QuerySet[IngestToken]:
+    return IngestToken.objects.filter(domain=domain).select_related("created_by")
+
+
+def audit_of(domain: Domain) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(domain=domain).select_related("actor")
+
+
+def dead_letters_waiting(domain: Domain | None = None) -> QuerySet[DeadLetter]:
+    qs = DeadLetter.objects.filter(replayed_at__isnull=True)
+    return qs.filter(domain=domain) if domain is not None else qs

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load demo data, then web server + Celery worker + beat.
+# With no environment it runs on SQLite, a local-memory cache and a filesystem
+# broker; DATABASE_URL / REDIS_URL / CELERY_BROKER_URL switch to real services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+mkdir -p .run/broker/queue .run/broker/processed
+
+$PY manage.py migrate --noinput
+$PY manage.py load_demo
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+$PY -m celery -A config worker -Q default,ingest,github -c 2 -l INFO \
+  >.run/worker.log 2>&1 &
+pids+=($!)
+$PY -m celery -A config beat -l INFO -s .run/celerybeat-schedule \
+  >.run/beat.log 2>&1 &
+pids+=($!)
+
+cat <<MSG
+
+  Control plane: http://${HOST}:${PORT}/
+  Demo logins (password demo-password-123):
+    admin   (staff, sees every domain)
+    alice   (payments admin, search viewer)
+    eve     (payments engineer)
+    rita    (payments and onboarding reviewer)
+    victor  (payments viewer)
+    sam     (search admin)
+  Worker and beat logs: .run/worker.log, .run/beat.log
+
+MSG
+$PY manage.py runserver "${HOST}:${PORT}" --noreload &
+pids+=($!)
+wait -n "${pids[@]}"
