@@ -26,7 +26,9 @@ if os.environ.get("CONTROLPLANE_TEST_CHILD") != "1":
     # alone does not keep two workers from restoring each other's unacked messages.
     _index = int(_worker[2:]) if _worker.startswith("gw") else 0
     _broker = os.environ.get("TEST_BROKER_REDIS", "redis://127.0.0.1:6379")
-    os.environ["CELERY_BROKER_URL"] = f"{_broker}/{1 + _index % 15}"
+    # Two suites running at once on one machine set different offsets.
+    _offset = int(os.environ.get("TEST_BROKER_DB_OFFSET", "0"))
+    os.environ["CELERY_BROKER_URL"] = f"{_broker}/{1 + (_offset + _index) % 15}"
     os.environ["CACHE_KEY_PREFIX"] = f"test-{_ns}"
     os.environ["CELERY_BROKER_PREFIX"] = f"test-{_ns}:"
 
