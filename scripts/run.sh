@@ -13,7 +13,14 @@ $PY manage.py migrate --noinput
 $PY manage.py load_demo
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -9 "${pids[@]}" 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 
 $PY -m celery -A config worker -Q default,ingest,github -c 2 -l INFO \

@@ -159,3 +159,22 @@ def test_a_pool_process_killed_mid_task_is_requeued_at_once(
         celery_worker,
     )
     assert int(redis_store.get(f"{unique_key}:starts")) == 2
+
+
+def test_a_dead_letter_keeps_the_request_id_of_the_work_that_sent_it(
+    celery_worker, unique_key
+):
+    from config import request_context
+
+    request_context.bind(request_id="req-dead-letter-1", traceparent="")
+    try:
+        send("tests.fails_permanently", unique_key)
+    finally:
+        request_context.clear()
+    letter = wait_for(
+        lambda: DeadLetter.objects.filter(task_name="tests.fails_permanently").first(),
+        30,
+        "a dead letter",
+        celery_worker,
+    )
+    assert letter.request_id == "req-dead-letter-1"
