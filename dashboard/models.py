@@ -244,3 +244,14 @@ class OutboxRow(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The dashboard's rollups and exports live beside these (one module per concern).
+from dashboard.models_dashboard import (  # noqa: E402, F401
+    CIRollup,
+    ExportJob,
+    IngestRollup,
+    PerfRollup,
+    PlanCostRollup,
+    RollupWatermark,
+)
