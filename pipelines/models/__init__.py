@@ -38,3 +38,13 @@ __all__ = [
 ]
 
 # The gates models (pipelines/models/gates.py) are imported here by their owner.
+from pipelines.models.gates import (  # noqa: F401
+    FlakyOccurrence,
+    FlakyTest,
+    GateContext,
+    GateState,
+    GateVerdict,
+    GateVerdictChange,
+    PerfBudget,
+    QueryPlanBudget,
+)
