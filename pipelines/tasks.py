@@ -1,0 +1,27 @@
+"""Ingestion tasks: process a webhook delivery, parse a JUnit report. Thin: ids
+in, one idempotent service call; a database blip retries, bad data does not."""
+
+from celery import shared_task
+from django.db import DatabaseError, InterfaceError
+
+from config.tasks import TransientError, task_options
+
+
+@shared_task(name="pipelines.process_delivery", **task_options())
+def process_delivery_task(self, delivery_id: int) -> str:
+    from pipelines.services.webhooks import delivery_process
+
+    try:
+        return delivery_process(delivery_id=delivery_id)
+    except (InterfaceError, DatabaseError) as exc:
+        raise TransientError(f"database: {exc}") from exc
+
+
+@shared_task(name="pipelines.parse_junit", **task_options())
+def parse_junit_task(self, report_id: int) -> str:
+    from pipelines.services.junit import report_parse
+
+    try:
+        return report_parse(report_id=report_id)
+    except (InterfaceError, DatabaseError) as exc:
+        raise TransientError(f"database: {exc}") from exc
