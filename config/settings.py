@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.sweep_outbox",
         "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
     },
+    "refresh-rollups": {
+        "task": "dashboard.refresh_rollups",
+        "schedule": env_int("ROLLUP_REFRESH_SECONDS", 60),
+    },
 }
 # Outbox rows older than this without being processed are enqueued again.
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
@@ -237,6 +241,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", RUN_DIR / "media"))
+# /bench/noop, the benchmarks' baseline view, answers only when this is on.
+BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 26_214_400  # GitHub's webhook maximum, 25 MB
 
 # --- Security (production) -----------------------------------------------------

@@ -1,0 +1,292 @@
+"""Plotly figure builders for the dashboard: plain data in, figure dict out.
+
+Every chart comes with a table of the same numbers (for people who would rather
+read them, and for screen readers). Figures carry no theme colours for text and
+grid: static/js/dashboard.js applies the page's light or dark palette when it
+draws them, so one cached figure serves both modes.
+"""
+
+from dataclasses import dataclass, field
+
+# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies
+# and readable on both a white and a near-black background.
+PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D4A017",
+    "#8C8C8C",
+]
+BUDGET_COLOUR = "#E5484D"
+
+
+@dataclass
+class Chart:
+    """One figure and the table of the numbers it draws."""
+
+    key: str
+    title: str
+    figure: dict
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[object]] = field(default_factory=list)
+
+    @property
+    def dom_id(self) -> str:
+        return f"fig-{self.key}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+def _layout(title: str, y_title: str, *, y_range: list[float] | None = None) -> dict:
+    layout: dict = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "margin": {"l": 56, "r": 16, "t": 40, "b": 40},
+        "height": 300,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"type": "date", "title": {"text": "Time (UTC)"}},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+    }
+    if y_range:
+        layout["yaxis"]["range"] = y_range
+    return layout
+
+
+def _colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _budget_trace(name: str, x: list[str], value: float, unit: str) -> dict:
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": [x[0], x[-1]] if x else [],
+        "y": [value, value],
+        "line": {"color": BUDGET_COLOUR, "dash": "dash", "width": 2},
+        "hovertemplate": f"{name}: %{{y:,.0f}} {unit}<extra></extra>",
+    }
+
+
+def line_chart(
+    *,
+    key: str,
+    title: str,
+    y_title: str,
+    unit: str,
+    series: list[dict],
+    budget: float | None = None,
+    budget_name: str = "Budget",
+    value_format: str = ",.1f",
+    y_range: list[float] | None = None,
+) -> Chart:
+    """Lines over time. `series` = [{"name", "x": [iso…], "y": [num|None…]}]."""
+    traces = []
+    rows: list[list[object]] = []
+    all_x: list[str] = []
+    for i, s in enumerate(series):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": s["name"],
+                "x": s["x"],
+                "y": s["y"],
+                "connectgaps": False,
+                "line": {"color": _colour(i), "width": 2, "dash": s.get("dash")},
+                "marker": {"size": 4},
+                "hovertemplate": f"{s['name']}: %{{y:{value_format}}} {unit}<extra></extra>",
+            }
+        )
+        all_x.extend(s["x"])
+        rows.extend(
+            [t, s["name"], None if v is None else round(v, 2)]
+            for t, v in zip(s["x"], s["y"], strict=True)
+        )
+    all_x.sort()
+    if budget is not None and all_x:
+        traces.append(_budget_trace(budget_name, [all_x[0], all_x[-1]], budget, unit))
+    for i, s in enumerate(series):
+        # A budget per series: a dashed line in that series' colour.
+        if s.get("budget") is not None and all_x:
+            trace = _budget_trace(
+                f"{s['name']} budget", [all_x[0], all_x[-1]], s["budget"], unit
+            )
+            trace["line"]["color"] = _colour(i)
+            traces.append(trace)
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return Chart(
+        key=key,
+        title=title,
+        figure={"data": traces, "layout": _layout(title, y_title, y_range=y_range)},
+        columns=["Time (UTC)", "Series", f"{y_title}"],
+        rows=rows,
+    )
+
+
+def stacked_bars(
+    *, key: str, title: str, y_title: str, x: list[str], stacks: list[dict]
+) -> Chart:
+    """Stacked counts over time. `stacks` = [{"name", "y": [int…]}]."""
+    traces = [
+        {
+            "type": "bar",
+            "name": s["name"],
+            "x": x,
+            "y": s["y"],
+            "marker": {"color": s.get("color") or _colour(i)},
+            "hovertemplate": f"{s['name']}: %{{y:,}}<extra></extra>",
+        }
+        for i, s in enumerate(stacks)
+    ]
+    layout = _layout(title, y_title)
+    layout["barmode"] = "stack"
+    rows = [[t, *[s["y"][i] for s in stacks]] for i, t in enumerate(x)]
+    return Chart(
+        key=key,
+        title=title,
+        figure={"data": traces, "layout": layout},
+        columns=["Time (UTC)", *[s["name"] for s in stacks]],
+        rows=rows,
+    )
+
+
+# --- The dashboard's charts -------------------------------------------------------------
+def ci_pass_rate_chart(data: dict) -> Chart:
+    return line_chart(
+        key="ci-pass-rate",
+        title="Pass rate by workflow",
+        y_title="Pass rate (%)",
+        unit="%",
+        series=[
+            {
+                "name": w["name"],
+                "x": [p["t"] for p in w["points"]],
+                "y": [p["pass_rate"] for p in w["points"]],
+            }
+            for w in data["workflows"]
+        ],
+        y_range=[0, 101],
+    )
+
+
+def ci_duration_chart(data: dict) -> Chart:
+    series = []
+    for w in data["workflows"]:
+        x = [p["t"] for p in w["points"]]
+        series.append(
+            {
+                "name": f"{w['name']} p95",
+                "x": x,
+                "y": [_minutes(p["p95_s"]) for p in w["points"]],
+            }
+        )
+        series.append(
+            {
+                "name": f"{w['name']} p50",
+                "x": x,
+                "y": [_minutes(p["p50_s"]) for p in w["points"]],
+                "dash": "dot",
+            }
+        )
+    chart = line_chart(
+        key="ci-duration",
+        title="Run duration (p50 dotted, p95 solid)",
+        y_title="Duration (min)",
+        unit="min",
+        series=series,
+    )
+    # Keep p50 and p95 of one workflow in the same colour.
+    for i, trace in enumerate(chart.figure["data"]):
+        trace["line"]["color"] = _colour(i // 2)
+    return chart
+
+
+def perf_p95_chart(data: dict) -> Chart:
+    return line_chart(
+        key="perf-p95",
+        title="p95 latency by scenario",
+        y_title="p95 (ms)",
+        unit="ms",
+        series=[
+            {
+                "name": s["name"],
+                "x": [p["t"] for p in s["points"]],
+                "y": [p["p95_ms"] for p in s["points"]],
+                "budget": s.get("p95_budget_ms"),
+            }
+            for s in data["scenarios"]
+        ],
+        value_format=",.0f",
+    )
+
+
+def perf_memory_chart(data: dict) -> Chart:
+    return line_chart(
+        key="perf-memory",
+        title="Peak memory by scenario",
+        y_title="Peak memory (MB)",
+        unit="MB",
+        series=[
+            {
+                "name": s["name"],
+                "x": [p["t"] for p in s["points"]],
+                "y": [p["memory_mb"] for p in s["points"]],
+                "budget": s.get("memory_budget_mb"),
+            }
+            for s in data["scenarios"]
+        ],
+        value_format=",.0f",
+    )
+
+
+def plan_cost_chart(data: dict) -> Chart:
+    return line_chart(
+        key="plan-cost",
+        title="Query-plan total cost by query",
+        y_title="Planner total cost",
+        unit="",
+        series=[
+            {
+                "name": q["name"],
+                "x": [p["t"] for p in q["points"]],
+                "y": [p["cost"] for p in q["points"]],
+                "budget": q.get("budget"),
+            }
+            for q in data["queries"]
+        ],
+        value_format=",.0f",
+    )
+
+
+def ingestion_chart(data: dict) -> Chart:
+    points = data["points"]
+    return stacked_bars(
+        key="ingestion",
+        title="Webhook deliveries per hour",
+        y_title="Deliveries",
+        x=[p["t"] for p in points],
+        stacks=[
+            {"name": "Processed", "y": [p["ok"] for p in points]},
+            {"name": "Duplicates", "y": [p["duplicates"] for p in points]},
+            {
+                "name": "Failed",
+                "y": [p["failed"] for p in points],
+                "color": BUDGET_COLOUR,
+            },
+            {
+                "name": "Unmapped (all repositories)",
+                "y": [p["unmapped"] for p in points],
+            },
+        ],
+    )
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 2)

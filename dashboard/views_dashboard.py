@@ -1,0 +1,110 @@
+"""The domain dashboard: a shell that renders at once, panels loaded by htmx.
+
+One URL per panel; the full page and the fragment come from the same view and
+template (django-template-partials). Panel data is cached per (panel, domain,
+range) in Redis and built from the rollups when it is not (or Redis is down).
+"""
+
+from pathlib import Path
+
+import plotly
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard import selectors
+from dashboard.pagination import BadCursor
+from dashboard.panels import PANELS, panel_data
+from dashboard.panels.ci_health import failing_runs_page, run_row
+from dashboard.panels.common import RANGES, BadRange, time_range
+from dashboard.problems import problem
+
+TEMPLATE = "dashboard/dashboard.html"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_VERSION = plotly.__version__
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    try:
+        chosen = time_range(request.GET.get("range"))
+    except BadRange as exc:
+        return problem(400, str(exc))
+    context = {
+        "domain": domain,
+        "range": chosen,
+        "ranges": RANGES.values(),
+        "panels": PANELS.values(),
+        "plotly_version": PLOTLY_VERSION,
+    }
+    # The range selector swaps only the panels (and pushes the URL).
+    template = f"{TEMPLATE}#panels" if request.htmx else TEMPLATE
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    chosen_panel = PANELS.get(panel)
+    if chosen_panel is None:
+        raise Http404("No such panel.")
+    try:
+        chosen = time_range(request.GET.get("range"))
+    except BadRange as exc:
+        return problem(400, str(exc))
+    cursor = request.GET.get("cursor")
+    context = {
+        "domain": domain,
+        "range": chosen,
+        "ranges": RANGES.values(),
+        "panel": chosen_panel,
+        "single_panel": True,
+        "plotly_version": PLOTLY_VERSION,
+        "is_staff": request.user.is_staff,
+    }
+    if cursor and chosen_panel.slug == "ci-health":
+        # Older failing runs: not cached, read straight through the keyset index.
+        try:
+            page = failing_runs_page(domain.pk, chosen, cursor)
+        except BadCursor as exc:
+            return problem(400, str(exc))
+        context["failing"] = [run_row(run) for run in page.items]
+        context["failing_next"] = page.next_cursor
+        if request.htmx:
+            return render(request, f"{TEMPLATE}#failing-runs", context)
+    data = panel_data(chosen_panel, domain, chosen)
+    context["data"] = data
+    context["charts"] = chosen_panel.charts(data)
+    context.setdefault("failing", data.get("failing"))
+    context.setdefault("failing_next", data.get("failing_next"))
+    template = f"{TEMPLATE}#panel" if request.htmx else TEMPLATE
+    return render(request, template, context)
+
+
+@require_GET
+@cache_control(public=True, max_age=31_536_000, immutable=True)
+def plotly_js(request: HttpRequest, version: str) -> HttpResponse:
+    """plotly.min.js from the installed plotly package; the version in the URL
+    makes it safe to cache for a year."""
+    if version != PLOTLY_VERSION:
+        raise Http404("No such plotly version.")
+    return FileResponse(
+        open(PLOTLY_JS, "rb"),
+        content_type="text/javascript; charset=utf-8",
+    )
+
+
+def bench_noop(request: HttpRequest) -> HttpResponse:
+    """The benchmarks' baseline: Django's full stack doing nothing."""
+    if not settings.BENCHMARK_ENDPOINTS:
+        raise Http404()
+    return HttpResponse(status=204)

@@ -1,0 +1,55 @@
+// Draws the dashboard's plotly figures (JSON in <script type="application/json">)
+// in the page's light or dark palette, and again when the panels are swapped in.
+(function () {
+  "use strict";
+
+  function palette() {
+    var css = getComputedStyle(document.documentElement);
+    var pick = function (name, fallback) {
+      return (css.getPropertyValue(name) || "").trim() || fallback;
+    };
+    return { fg: pick("--fg", "#1b1f24"), grid: pick("--border", "#d0d7de"),
+             muted: pick("--muted", "#57606a") };
+  }
+
+  function themed(layout) {
+    var p = palette();
+    var copy = JSON.parse(JSON.stringify(layout));
+    copy.font = Object.assign({}, copy.font, { color: p.fg });
+    ["xaxis", "yaxis"].forEach(function (axis) {
+      copy[axis] = Object.assign({}, copy[axis], {
+        gridcolor: p.grid, linecolor: p.grid, zerolinecolor: p.grid,
+        tickfont: { color: p.muted },
+      });
+    });
+    copy.hoverlabel = { bgcolor: getComputedStyle(document.body).backgroundColor, font: { color: p.fg } };
+    return copy;
+  }
+
+  function draw(root) {
+    if (!window.Plotly) { return; }
+    (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.chart);
+      if (!source) { return; }
+      var figure = JSON.parse(source.textContent);
+      el._figure = figure;
+      window.Plotly.react(el, figure.data, themed(figure.layout),
+        { responsive: true, displaylogo: false });
+    });
+  }
+
+  function redrawAll() {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el._figure) {
+        window.Plotly.react(el, el._figure.data, themed(el._figure.layout),
+          { responsive: true, displaylogo: false });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { draw(event.detail.elt); });
+  if (window.matchMedia) {
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawAll);
+  }
+})();

@@ -1,0 +1,233 @@
+"""Data builders for the dashboard tests: raw CI rows in bulk, rolled up the way
+the beat task does it, with valid-but-weird names."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dashboard.rollups import rollups_refresh
+from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
+
+
+class Builder:
+    """Adds `n` more rows of every kind the panels read, for one domain."""
+
+    def __init__(self, domain, repositories):
+        self.domain = domain
+        self.repositories = repositories
+        self.serial = 0
+
+    def runs(self, n: int, *, hours_ago: float = 2, conclusion_every: int = 3):
+        from pipelines.models import Run
+
+        now = timezone.now()
+        rows = []
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            repo = self.repositories[i % len(self.repositories)]
+            started = now - timedelta(hours=hours_ago, minutes=i % 50)
+            rows.append(
+                Run(
+                    provider="github_actions",
+                    repository=repo,
+                    domain=self.domain,
+                    external_id=str(10_000 + i),
+                    attempt=1,
+                    head_sha=hashlib.sha1(
+                        str(i).encode(), usedforsecurity=False
+                    ).hexdigest(),
+                    branch=repo.default_branch if i % 2 else f"feature/ünï-{i}",
+                    workflow=["CI ✓", "Nightly — «perf»"][i % 2],
+                    status="completed",
+                    conclusion="failure" if i % conclusion_every == 0 else "success",
+                    url=f"https://github.com/{repo.full_name}/actions/runs/{i}",
+                    started_at=started,
+                    completed_at=started + timedelta(seconds=60 + 7 * (i % 40)),
+                )
+            )
+        return Run.objects.bulk_create(rows)
+
+    def perf(self, n: int):
+        from pipelines.models import PerfSample
+
+        now = timezone.now()
+        repo = self.repositories[0]
+        rows = []
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            rows.append(
+                PerfSample(
+                    domain=self.domain,
+                    repository=repo,
+                    scenario=["checkout p95 🛒", "search"][i % 2],
+                    commit_sha=f"{i:040x}",
+                    branch="main",
+                    p50_ms=50 + i % 10,
+                    p95_ms=200 + i % 100,
+                    p99_ms=400,
+                    peak_memory_mb=300 + i % 50,
+                    sample_count=100,
+                )
+            )
+        made = PerfSample.objects.bulk_create(rows)
+        PerfSample.objects.filter(pk__in=[r.pk for r in made]).update(
+            created_at=now - timedelta(hours=3)
+        )
+        return made
+
+    def plans(self, n: int):
+        from pipelines.models import QueryPlan
+
+        repo = self.repositories[0]
+        rows = []
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            rows.append(
+                QueryPlan(
+                    domain=self.domain,
+                    repository=repo,
+                    query_name=["orders by customer", "søk"][i % 2],
+                    commit_sha=f"{i:040x}",
+                    branch="main",
+                    plan={"Plan": {"Node Type": "Index Scan", "Total Cost": 10.0 + i}},
+                    startup_cost=0.1,
+                    total_cost=10.0 + i,
+                )
+            )
+        return QueryPlan.objects.bulk_create(rows)
+
+    def deliveries(self, n: int, *, unmapped: bool = False):
+        from pipelines.models import WebhookDelivery
+
+        rows = []
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            rows.append(
+                WebhookDelivery(
+                    delivery_id=f"d-{self.domain.pk}-{i}-{unmapped}",
+                    event="workflow_run",
+                    action="completed",
+                    repository_full_name="stranger/repo"
+                    if unmapped
+                    else self.repositories[0].full_name,
+                    repository=None if unmapped else self.repositories[0],
+                    domain=None if unmapped else self.domain,
+                    body=b"{}",
+                    state="failed" if i % 5 == 0 else "done",
+                    duplicate_count=i % 3,
+                )
+            )
+        return WebhookDelivery.objects.bulk_create(rows)
+
+    def verdicts(self, runs):
+        from pipelines.models.gates import GateVerdict
+
+        now = timezone.now()
+        rows = [
+            GateVerdict(
+                domain=self.domain,
+                repository=run.repository,
+                sha=run.head_sha,
+                context=context,
+                state="failure" if run.pk % 2 else "success",
+                description="p95 312 ms > budget 250 ms; +18% vs main",
+                evaluated_at=now,
+                changed_at=now - timedelta(minutes=run.pk % 30),
+            )
+            for run in runs
+            for context in ("controlplane/tests", "controlplane/perf")
+        ]
+        return GateVerdict.objects.bulk_create(rows)
+
+    def pulls(self, n: int):
+        from pipelines.models import PullRequest
+
+        rows = []
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            rows.append(
+                PullRequest(
+                    repository=self.repositories[0],
+                    domain=self.domain,
+                    number=i,
+                    title=f"Ünïcode PR {i}",
+                    state="open",
+                    head_sha=f"{i:040x}",
+                )
+            )
+        return PullRequest.objects.bulk_create(rows)
+
+    def flaky(self, n: int):
+        from pipelines.models.gates import FlakyTest
+
+        now = timezone.now()
+        rows = []
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            rows.append(
+                FlakyTest(
+                    domain=self.domain,
+                    repository=self.repositories[0],
+                    test_key=hashlib.sha1(
+                        str(i).encode(), usedforsecurity=False
+                    ).hexdigest(),
+                    classname="tests.test_ünïcode",
+                    name=f"test_flaky_{i}",
+                    flip_count=i % 17,
+                    first_seen_at=now - timedelta(days=2),
+                    last_seen_at=now - timedelta(hours=i % 20),
+                    last_sha=f"{i:040x}",
+                )
+            )
+        return FlakyTest.objects.bulk_create(rows)
+
+    def everything(self, n: int):
+        runs = self.runs(n)
+        self.perf(n)
+        self.plans(n)
+        self.deliveries(n)
+        self.deliveries(max(1, n // 2), unmapped=True)
+        self.verdicts(runs)
+        self.pulls(max(1, n // 3))
+        self.flaky(n)
+        rollups_refresh()
+        return runs
+
+
+@pytest.fixture
+def domain():
+    return DomainFactory(slug="payments-eu", name="Payments «EU» ü")
+
+
+@pytest.fixture
+def repositories(domain):
+    return [
+        RepositoryFactory(domain=domain, full_name="acme/payments-api"),
+        RepositoryFactory(domain=domain, full_name="acme/refunds"),
+    ]
+
+
+@pytest.fixture
+def build(domain, repositories) -> Builder:
+    return Builder(domain, repositories)
+
+
+@pytest.fixture
+def engineer(domain):
+    user = UserFactory(username="eve-engineer")
+    member(user, domain, "engineer")
+    return user
+
+
+@pytest.fixture
+def engineer_client(client, engineer):
+    client.force_login(engineer)
+    return client
