@@ -1,0 +1,225 @@
+"""GET/PUT /api/v1/budgets: a team keeps its budgets in its repository and
+applies them from CI with a `ci` token."""
+
+import json
+
+import pytest
+
+from dashboard.models import AuditEntry, PermissionDenial
+from dashboard.services import ingest_token_create, ingest_token_revoke
+from pipelines.models import PerfBudget, QueryPlanBudget
+from tests.factories import DomainFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/budgets"
+
+DOCUMENT = {
+    "perf": [
+        {"scenario": "checkout", "p95_ms_max": 250, "max_regression_pct": 10},
+        {
+            "service": "api",
+            "scenario": "",
+            "p95_ms_max": 400.5,
+            "memory_mb_max": 512,
+        },
+    ],
+    "query_plans": [
+        {
+            "query_name": "orders_by_customer",
+            "max_total_cost": 5000,
+            "no_seq_scan_tables": ["orders", "customers", "orders"],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def domain():
+    return DomainFactory(slug="paiements")
+
+
+def auth(domain, scopes=("ci",)):
+    token = ingest_token_create(domain=domain, name="ci", scopes=list(scopes))
+    return {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+
+
+def put(client, headers, body):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.put(URL, data=data, content_type="application/json", **headers)
+
+
+def test_put_then_get_round_trips_the_document(client, domain):
+    headers = auth(domain)
+    response = put(client, headers, DOCUMENT)
+    assert response.status_code == 200
+    got = client.get(URL, **headers).json()
+    assert got["domain"] == "paiements"
+    assert got["perf"] == [
+        {
+            "service": "",
+            "scenario": "checkout",
+            "p95_ms_max": 250.0,
+            "memory_mb_max": None,
+            "max_regression_pct": 10.0,
+        },
+        {
+            "service": "api",
+            "scenario": "",
+            "p95_ms_max": 400.5,
+            "memory_mb_max": 512.0,
+            "max_regression_pct": None,
+        },
+    ]
+    assert got["query_plans"] == [
+        {
+            "service": "",
+            "query_name": "orders_by_customer",
+            "max_total_cost": 5000.0,
+            "no_seq_scan_tables": ["customers", "orders"],
+        }
+    ]
+    assert response.json() == got
+
+
+def test_put_replaces_every_budget_and_is_audited(client, domain):
+    headers = auth(domain)
+    put(client, headers, DOCUMENT)
+    put(client, headers, {"perf": [{"p95_ms_max": 100}]})
+    assert list(PerfBudget.objects.values_list("scenario", "p95_ms_max")) == [
+        ("", 100.0)
+    ]
+    assert not QueryPlanBudget.objects.exists()
+    entries = AuditEntry.objects.filter(action="budgets.replace", domain=domain)
+    assert entries.count() == 2
+    assert entries.first().after == {
+        "perf": [
+            {
+                "service": "",
+                "scenario": "",
+                "p95_ms_max": 100.0,
+                "memory_mb_max": None,
+                "max_regression_pct": None,
+            }
+        ],
+        "query_plans": [],
+    }
+    assert entries.first().actor_label.startswith("token ")
+
+
+def test_putting_the_same_document_again_writes_nothing(client, domain):
+    headers = auth(domain)
+    put(client, headers, DOCUMENT)
+    put(client, headers, DOCUMENT)
+    assert AuditEntry.objects.filter(action="budgets.replace").count() == 1
+
+
+def test_budgets_are_per_domain(client, domain):
+    put(client, auth(domain), DOCUMENT)
+    other = DomainFactory()
+    assert client.get(URL, **auth(other)).json() == {
+        "domain": other.slug,
+        "perf": [],
+        "query_plans": [],
+    }
+    assert PerfBudget.objects.filter(domain=other).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ([], "The body must be a JSON object"),
+        ({"perf": {}}, "perf must be a list of budgets."),
+        ({"budgets": []}, "Unknown top-level field 'budgets'"),
+        ({"perf": [{"p95": 3}]}, "perf[0] has unknown field 'p95'"),
+        ({"perf": [{"p95_ms_max": -1}]}, "perf[0].p95_ms_max must be a number ≥ 0"),
+        ({"perf": [{"p95_ms_max": "fast"}]}, "perf[0].p95_ms_max must be a number"),
+        ({"perf": [{"p95_ms_max": True}]}, "perf[0].p95_ms_max must be a number"),
+        ({"perf": [{"scenario": "x"}]}, "perf[0] sets no limit"),
+        (
+            {"perf": [{"p95_ms_max": 1}, {"p95_ms_max": 2}]},
+            "perf[1] repeats service '' and scenario '' of perf[0].",
+        ),
+        (
+            {"perf": [{"service": "Bad Service", "p95_ms_max": 1}]},
+            "perf[0].service 'Bad Service' is not valid",
+        ),
+        (
+            {"query_plans": [{"query_name": "q", "no_seq_scan_tables": "orders"}]},
+            "query_plans[0].no_seq_scan_tables must be a list of table names",
+        ),
+        (
+            {"query_plans": [{"query_name": "q"}]},
+            "query_plans[0] sets no limit",
+        ),
+        (
+            {"query_plans": [{"query_name": 7, "max_total_cost": 1}]},
+            "query_plans[0].query_name must be a string",
+        ),
+    ],
+)
+def test_an_invalid_document_is_a_422_saying_where(client, domain, body, detail):
+    headers = auth(domain)
+    put(client, headers, DOCUMENT)
+    response = put(client, headers, body)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
+    assert PerfBudget.objects.filter(domain=domain).count() == 2  # nothing changed
+
+
+def test_a_body_that_is_not_json_is_a_400(client, domain):
+    response = put(client, auth(domain), "{perf: nope")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The body is not JSON")
+
+
+def test_no_token_is_a_401(client, domain):
+    response = client.get(URL)
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    response = put(client, {}, DOCUMENT)
+    assert response.status_code == 401
+    assert not PerfBudget.objects.exists()
+
+
+def test_a_revoked_token_is_a_401(client, domain):
+    token = ingest_token_create(domain=domain, name="old", scopes=["ci"])
+    ingest_token_revoke(token=token.token)
+    response = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {token.plaintext}")
+    assert response.status_code == 401
+
+
+def test_a_token_without_the_ci_scope_is_a_403_and_counted(client, domain):
+    response = put(client, auth(domain, scopes=("slo",)), DOCUMENT)
+    assert response.status_code == 403
+    assert "'ci'" in response.json()["detail"]
+    assert not PerfBudget.objects.exists()
+    assert PermissionDenial.objects.filter(status_code=403, domain=domain).exists()
+
+
+def test_other_methods_are_refused_with_allow(client, domain):
+    response = client.post(
+        URL, data="{}", content_type="application/json", **auth(domain)
+    )
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, PUT"
+
+
+def test_get_is_two_queries_whatever_the_number_of_budgets(client, domain):
+    from tests.support.queries import assert_constant_queries
+
+    headers = auth(domain)
+    client.get(URL, **headers)  # token last-used write happens once a minute
+    counter = iter(range(10_000))
+
+    def make(n):
+        for _ in range(n):
+            i = next(counter)
+            PerfBudget.objects.create(domain=domain, scenario=f"s{i}", p95_ms_max=i)
+            QueryPlanBudget.objects.create(
+                domain=domain, query_name=f"q{i}", max_total_cost=i
+            )
+
+    count = assert_constant_queries(make, lambda: client.get(URL, **headers))
+    assert count == 3  # token, perf budgets, plan budgets
