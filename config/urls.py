@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("pipelines.urls")),  # /api/v1 ingestion and CI pages
     path("", include("pipelines.urls_gates")),
     path("", include("dashboard.urls_dashboard")),
     path("", include("dashboard.urls")),
