@@ -1,0 +1,79 @@
+"""Query counts: the dashboard and each panel run the same number of queries with
+N rows as with 2N, cached or not, and a cached panel touches only the session,
+the user and the domain."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from dashboard.panels import PANELS
+from tests.support.queries import assert_constant_queries, assert_num_queries
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+# session, user, the domain looked up through guardian's permissions
+REQUEST_OVERHEAD = 3
+# a full page adds the navigation's list of the user's domains
+PAGE_OVERHEAD = REQUEST_OVERHEAD + 1
+# What each panel reads when it is built (rollups, budgets, lists): see the
+# panel modules; a change here is a change in the panel's cost.
+BUILD_QUERIES = {
+    "ci-health": 3,  # repositories, CI rollups, first page of failing runs
+    "perf": 3,  # perf rollups, budgets, failed perf verdicts
+    "query-plans": 3,  # plan rollups, budgets, failed query-plan verdicts
+    "gates": 3,  # repositories with their default-branch head, open PRs, verdicts
+    "flaky": 1,
+    "ingestion": 3,  # ingestion rollups, dead letters waiting, planner row counts
+}
+
+
+def _clear_cache() -> None:
+    cache.delete_pattern("*")
+
+
+def test_dashboard_shell_is_constant(engineer_client, domain, build):
+    url = reverse("dash:dashboard", args=[domain.slug])
+    engineer_client.get(url)  # per-process lookups (content types, schema version)
+    count = assert_constant_queries(
+        build.everything, lambda: engineer_client.get(url, {"range": "30d"})
+    )
+    assert count == PAGE_OVERHEAD
+
+
+@pytest.mark.parametrize("slug", list(PANELS))
+def test_each_panel_is_constant_cold(engineer_client, domain, build, slug):
+    url = reverse("dash:dashboard-panel", args=[domain.slug, slug])
+
+    def cold() -> None:
+        _clear_cache()
+        assert engineer_client.get(url, {"range": "90d"}, **HX).status_code == 200
+
+    cold()  # per-process lookups (content types, schema version)
+    count = assert_constant_queries(build.everything, cold)
+    assert count == REQUEST_OVERHEAD + BUILD_QUERIES[slug]
+
+
+@pytest.mark.parametrize("slug", list(PANELS))
+def test_a_cached_panel_reads_no_panel_data(engineer_client, domain, build, slug):
+    build.everything(8)
+    url = reverse("dash:dashboard-panel", args=[domain.slug, slug])
+    first = engineer_client.get(url, {"range": "7d"}, **HX)
+    with assert_num_queries(REQUEST_OVERHEAD):
+        second = engineer_client.get(url, {"range": "7d"}, **HX)
+    assert second.content == first.content
+
+
+def test_failing_runs_pages_are_constant(engineer_client, domain, build):
+    from dashboard.panels.ci_health import failing_runs_page
+    from dashboard.panels.common import RANGES
+
+    build.runs(60, conclusion_every=2)
+    cursor = failing_runs_page(domain.pk, RANGES["24h"], None).next_cursor
+    url = reverse("dash:dashboard-panel", args=[domain.slug, "ci-health"])
+    engineer_client.get(url, {"range": "24h", "cursor": cursor}, **HX)
+    count = assert_constant_queries(
+        lambda n: build.runs(30 * n, conclusion_every=2),
+        lambda: engineer_client.get(url, {"range": "24h", "cursor": cursor}, **HX),
+    )
+    assert count == REQUEST_OVERHEAD + 1
