@@ -63,3 +63,24 @@ def audit_of(domain: Domain) -> QuerySet[AuditEntry]:
 def dead_letters_waiting(domain: Domain | None = None) -> QuerySet[DeadLetter]:
     qs = DeadLetter.objects.filter(replayed_at__isnull=True)
     return qs.filter(domain=domain) if domain is not None else qs
+
+
+def actions_on(user: AbstractBaseUser, domain: Domain) -> frozenset[str]:
+    """What `user` may do on `domain` (guardian rows; everything for superusers)."""
+    if not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(a.value for a in policy.Action)
+    from guardian.core import ObjectPermissionChecker
+
+    return frozenset(ObjectPermissionChecker(user).get_perms(domain))
+
+
+NAV_DOMAIN_LIMIT = 30
+
+
+def nav_domains_for(user: AbstractBaseUser) -> list[Domain]:
+    """The domains shown in the navigation: bounded, only slug and name."""
+    return list(
+        domains_for(user).only("slug", "name").order_by("slug")[:NAV_DOMAIN_LIMIT]
+    )

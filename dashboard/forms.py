@@ -1,0 +1,42 @@
+"""Forms for the domain pages: members and ingest tokens."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from dashboard import policy
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="The person's login name. They must have an account already.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(choices=policy.Role.choices, initial=policy.Role.VIEWER)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(
+                "No account with that username. Ask an operator to create it first."
+            )
+        self.cleaned_data["user"] = user
+        return username
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=policy.Role.choices)
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="What will use it, for example “GitHub Actions” or “Jenkins”.",
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=policy.TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What the token may send. Give it only what it needs.",
+        error_messages={"required": "Choose at least one scope."},
+    )

@@ -1,0 +1,154 @@
+"""Nothing of one domain is visible from another, on every domain-scoped URL.
+
+The URLs are enumerated from the URL resolver (every pattern, in every app, that
+takes a domain `slug`), so a page added later is walked without editing this
+file. Domain A's objects all carry the marker "markera", domain B's "markerb".
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dashboard import policy
+from dashboard.models import IngestToken, Membership, PermissionDenial
+
+pytestmark = pytest.mark.django_db
+
+MISSING = "zz-missing"
+# Values for path parameters other than the domain slug, by name.
+EXTRA_KWARGS = {"panel": "ci-health"}
+
+
+def domain_scoped_urls() -> list[tuple[str, URLPattern]]:
+    """(namespaced name, pattern) for every URL whose path has a <slug:slug>."""
+    found: list[tuple[str, URLPattern]] = []
+
+    def walk(patterns, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                converters = getattr(p.pattern, "converters", {})
+                if "slug" in converters:
+                    found.append((f"{namespace}{p.name}", p))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+URLS = domain_scoped_urls()
+URL_IDS = [name for name, _ in URLS]
+
+
+def _kwargs(pattern: URLPattern, world, slug: str) -> dict:
+    kwargs = {"slug": slug}
+    for name in pattern.pattern.converters:
+        if name == "slug":
+            continue
+        if name == "pk":
+            # An object of domain A, so a view that forgot to restrict would act on it.
+            model = Membership if "member" in pattern.name else IngestToken
+            kwargs[name] = model.objects.filter(domain=world.a).first().pk
+        else:
+            kwargs[name] = EXTRA_KWARGS.get(name, "x")
+    return kwargs
+
+
+def _normalise(body: bytes, slug: str) -> str:
+    text = body.decode(errors="replace").replace(slug, "<slug>")
+    text = re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', "", text)
+    return re.sub(r'"request_id": "[^"]*"', "", text)
+
+
+def _body(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def test_the_walk_covers_the_pages_of_this_issue():
+    assert {
+        "dashboard:domain-detail",
+        "dashboard:member-add",
+        "dashboard:member-role",
+        "dashboard:member-remove",
+        "dashboard:token-list",
+        "dashboard:token-revoke",
+        "dashboard:audit-log",
+    } <= set(URL_IDS)
+
+
+@pytest.mark.parametrize(("name", "pattern"), URLS, ids=URL_IDS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_domains_member_gets_what_a_missing_domain_gives(
+    client, world, name, pattern, method
+):
+    """An admin of domain B, asking for domain A: the answer is exactly the one
+    for a domain that does not exist, it holds nothing of A, and it is counted."""
+    client.force_login(world.outsider)
+    send = getattr(client, method)
+    hidden_url = reverse(name, kwargs=_kwargs(pattern, world, world.a.slug))
+    missing_url = reverse(name, kwargs=_kwargs(pattern, world, MISSING))
+    before = PermissionDenial.objects.filter(domain=world.a).count()
+    hidden = send(hidden_url)
+    counted = PermissionDenial.objects.filter(domain=world.a).count() - before
+    missing = send(missing_url)
+
+    assert hidden.status_code == missing.status_code, hidden_url
+    assert hidden.status_code in (404, 405), hidden_url
+    assert _normalise(_body(hidden), world.a.slug) == _normalise(
+        _body(missing), MISSING
+    )
+    assert "markera" not in _body(hidden).decode(errors="replace").lower()
+    if hidden.status_code == 404:
+        assert counted == 1, f"{hidden_url}: the denial was not counted"
+        denial = PermissionDenial.objects.filter(domain=world.a).first()
+        assert denial.user == world.outsider and denial.path == hidden_url
+        assert denial.request_id == hidden["X-Request-ID"]
+    # Nothing happened to A's objects either.
+    assert Membership.objects.filter(domain=world.a).count() == 4
+    assert not IngestToken.objects.filter(domain=world.a, revoked_at__isnull=False)
+
+
+@pytest.mark.parametrize(("name", "pattern"), URLS, ids=URL_IDS)
+@pytest.mark.parametrize("role", [r.value for r in policy.Role])
+def test_each_role_gets_what_the_policy_says_and_nothing_of_other_domains(
+    client, world, name, pattern, role
+):
+    """A member of A of each role: refused (403, counted) exactly where the policy
+    refuses, never refused where it allows, and never shown anything of B.
+
+    Views built with dashboard.views.domain_view declare `required_action`; for
+    other views the test checks that every refusal names an action the role lacks.
+    """
+    user = world.people[role]
+    client.force_login(user)
+    target = reverse(name, kwargs=_kwargs(pattern, world, world.a.slug))
+    declared = getattr(pattern.callback, "required_action", None)
+    granted = policy.actions_for(role)
+
+    response = client.get(target)
+    body = _body(response).decode(errors="replace").lower()
+    assert "markerb" not in body, f"{target} shows domain B to a {role} of A"
+    denials = PermissionDenial.objects.filter(path=target)
+    if declared is not None and declared not in granted:
+        assert response.status_code == 403, target
+    if response.status_code == 403:
+        denial = denials.get()
+        assert denial.action not in granted, f"{target} refused an allowed action"
+        assert (denial.user, denial.status_code) == (user, 403)
+        if declared is not None:
+            assert denial.action == declared
+        # Refused before acting: a POST is refused the same way and changes nothing.
+        audit_before = world.a.audit.count()
+        assert client.post(target, {"role": "admin"}).status_code == 403
+        assert world.a.audit.count() == audit_before
+        assert Membership.objects.get(user=user, domain=world.a).role == role
+    else:
+        # Allowed: never counted as a denial (a 404 here is a missing object, as
+        # for a path parameter this generic walk cannot fill with a real one).
+        assert not denials.exists(), f"{target} counted a denial for a {role}"
+        if declared is not None:
+            assert response.status_code not in (403, 404), target
