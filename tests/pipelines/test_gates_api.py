@@ -149,3 +149,11 @@ def test_flaky_list_query_count_is_constant(client, repo):
         lambda n: make_flaky(repo, n, next(counter)),
         lambda: client.get("/api/v1/flaky-tests", **headers),
     )
+
+
+def test_the_gates_endpoints_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert set(paths["/api/v1/budgets"]) == {"get", "put"}
+    assert "422" in paths["/api/v1/budgets"]["put"]["responses"]
+    assert "get" in paths["/api/v1/gates/{sha}"]
+    assert "get" in paths["/api/v1/flaky-tests"]
