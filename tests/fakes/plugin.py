@@ -16,8 +16,9 @@ def fake_github(settings):
 
 
 @pytest.fixture
-def github_worker(transactional_db, worker_log, fake_github):
-    """A real Celery worker whose GitHub is the fake one."""
+def github_worker(transactional_db, worker_log, fake_github, settings):
+    """A real Celery worker whose GitHub is the fake one (and whose uploads
+    folder is this test's, so it reads the files the test uploaded)."""
     from tests.support.worker import WorkerProcess, purge_broker
 
     purge_broker()
@@ -27,6 +28,7 @@ def github_worker(transactional_db, worker_log, fake_github):
             "GITHUB_API_URL": fake_github.url,
             "GITHUB_TOKEN": fake_github.token,
             "PUBLIC_BASE_URL": "https://cp.example.org",
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         },
     ).start()
     yield process

@@ -1,11 +1,13 @@
 """A real Celery worker evaluates a commit's gates and posts them to the fake
 GitHub: success, a 502 retried, a rate limit waited out, a 422 dead-lettered."""
 
+import json
 import re
 
 import pytest
 
 from dashboard.models import DeadLetter
+from dashboard.services import ingest_token_create
 from pipelines.models import GateVerdict
 from pipelines.services import gates
 from pipelines.services.budgets import budgets_replace
@@ -129,3 +131,84 @@ def test_a_validation_failure_is_dead_lettered_at_once_with_githubs_reason(
     assert verdict.posted_at is None
     assert "422" in verdict.post_error
     assert [r.answered for r in fake_github.requests if r.method == "POST"] == [422]
+
+
+def test_from_ci_upload_to_github_status_with_published_files(
+    client, repo, fake_github, github_worker, testdata
+):
+    """What CI does: budgets applied, a run, a real pytest JUnit report, a real
+    EXPLAIN; GitHub ends up with the verdicts."""
+    token = ingest_token_create(domain=repo.domain, name="ci", scopes=["ci"])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+    budgets = {
+        "query_plans": [
+            {
+                "query_name": "users_with_posts",
+                "max_total_cost": 1000,
+                "no_seq_scan_tables": ["users"],
+            }
+        ]
+    }
+    response = client.put(
+        "/api/v1/budgets", json.dumps(budgets), "application/json", **headers
+    )
+    assert response.status_code == 200
+    run = {
+        "provider": "jenkins",
+        "external_id": "4711",
+        "repository": "o/r",
+        "commit_sha": SHA,
+        "branch": "feature/x",
+        "status": "completed",
+        "conclusion": "failure",
+    }
+    response = client.post(
+        "/api/v1/ci/runs", json.dumps(run), "application/json", **headers
+    )
+    assert response.status_code == 201, response.content
+    run_id = response.json()["id"]
+    report = (testdata / "junit" / "pytest__junit.fail.xml").read_bytes()
+    response = client.post(
+        f"/api/v1/ci/runs/{run_id}/junit", report, "application/xml", **headers
+    )
+    assert response.status_code == 202, response.content
+    plan = json.loads(
+        (
+            testdata / "explain" / "pg_flame__plan.explain-analyze-buffers.json"
+        ).read_text()
+    )
+    response = client.post(
+        "/api/v1/query-plans",
+        json.dumps(
+            {
+                "repository": "o/r",
+                "commit_sha": SHA,
+                "query_name": "users_with_posts",
+                "plan": plan,
+            }
+        ),
+        "application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
+
+    def github_has_both():
+        # The latest status per context; "pending" while the report is parsed.
+        statuses = {s["context"]: s for s in fake_github.statuses("o/r", SHA)}
+        done = {"controlplane/tests", "controlplane/query-plans"} <= set(statuses)
+        final = all(s["state"] != "pending" for s in statuses.values())
+        return statuses if done and final else None
+
+    statuses = wait_for(github_has_both, 60, "both statuses on GitHub", github_worker)
+    # The publisher's expected counts for this file: 5 tests, 1 failed.
+    assert statuses["controlplane/tests"]["state"] == "failure"
+    assert statuses["controlplane/tests"]["description"] == "1 of 5 tests failed"
+    assert statuses["controlplane/query-plans"]["state"] == "failure"
+    assert statuses["controlplane/query-plans"]["description"] == (
+        "users_with_posts cost 2,869 > budget 1,000; Seq Scan on users"
+    )
+    response = client.get(f"/api/v1/gates/{SHA}?repository=o/r", **headers)
+    assert {v["context"]: v["posted_state"] for v in response.json()["verdicts"]} == {
+        "controlplane/tests": "failure",
+        "controlplane/query-plans": "failure",
+    }
