@@ -99,7 +99,11 @@ def delivery_receive(
         enqueue_on_commit(process_delivery_task, delivery.pk)
         logger.info(
             "webhook delivery accepted",
-            extra={"delivery_id": delivery_id, "event": event, "pk": delivery.pk},
+            extra={
+                "delivery_id": delivery_id,
+                "github_event": event,
+                "pk": delivery.pk,
+            },
         )
     else:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
@@ -107,7 +111,11 @@ def delivery_receive(
         )
         logger.info(
             "webhook delivery seen before",
-            extra={"delivery_id": delivery_id, "event": event, "pk": delivery.pk},
+            extra={
+                "delivery_id": delivery_id,
+                "github_event": event,
+                "pk": delivery.pk,
+            },
         )
     return Received(delivery, created)
 
@@ -132,8 +140,10 @@ def delivery_process(*, delivery_id: int) -> str:
         "processing webhook delivery",
         extra={
             "delivery_id": delivery.delivery_id,
-            "event": delivery.event,
+            "github_event": delivery.event,
             "action": delivery.action,
+            # The webhook request's id, also when a sweeper re-enqueued it.
+            "received_request_id": delivery.request_id,
         },
     )
     try:
