@@ -417,6 +417,9 @@ def gates_evaluate(*, repository_id: int, sha: str) -> list[GateVerdict]:
     if repository is None:
         raise PermanentError(f"Repository {repository_id} does not exist.")
     with transaction.atomic():
+        # One evaluation per repository at a time: two workers judging the same
+        # commit would otherwise both create its first verdicts.
+        Repository.objects.select_for_update().filter(pk=repository_id).first()
         flaky_tests_record(repository=repository, sha=sha)
         stored = gate_verdicts_store(
             repository=repository, sha=sha, verdicts=commit_verdicts(repository, sha)
@@ -499,4 +502,19 @@ def gate_status_post(*, verdict_id: int) -> bool:
         posted_at=timezone.now(),
         post_error="",
     )
+    # The verdict may have changed while we talked to GitHub, and another post
+    # may have landed first: if what GitHub shows last is not the verdict now,
+    # post again, so the newest verdict is always the last one posted.
+    now_state = (
+        GateVerdict.objects.using("default")
+        .filter(pk=verdict.pk)
+        .values_list("state", "description")
+        .first()
+    )
+    if now_state is not None and now_state != (state, description):
+        from pipelines.tasks_gates import gate_status_post_task
+
+        enqueue_on_commit(
+            gate_status_post_task, verdict.pk, domain_id=verdict.domain_id
+        )
     return True

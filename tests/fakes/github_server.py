@@ -10,6 +10,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -129,6 +130,9 @@ class FakeGitHub:
     failures: list[Failure] = field(default_factory=list)
     missing_repos: set[str] = field(default_factory=set)
     rate_limit_reset_in: int = 42
+    # Called with each request before it is answered (runs in the server thread):
+    # lets a test change the world while "GitHub" is busy.
+    before_answer: Callable[[RecordedRequest], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     _next_id: int = 1000
@@ -218,6 +222,8 @@ class FakeGitHub:
             )
             if failure is not None:
                 failure.times -= 1
+        if self.before_answer is not None:
+            self.before_answer(record)
         if failure is not None:
             status, payload, headers = _error_answer(failure.mode, path)
         else:
