@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # How many recent base-branch samples make the baseline median.
 BASELINE_SAMPLES = 10
 FAILING = (Outcome.FAILED, Outcome.ERROR)
+NOT_CONFIGURED = "not posted: GITHUB_TOKEN is not set"
 
 
 # --- Maths and wording (pure) ------------------------------------------------------
@@ -424,13 +425,18 @@ def gates_evaluate(*, repository_id: int, sha: str) -> list[GateVerdict]:
         stored = gate_verdicts_store(
             repository=repository, sha=sha, verdicts=commit_verdicts(repository, sha)
         )
-        for verdict in stored:
-            if not verdict.is_posted:
-                enqueue_on_commit(
-                    gate_status_post_task,
-                    verdict.pk,
-                    domain_id=repository.domain_id,
-                )
+        unposted = [v for v in stored if not v.is_posted]
+        if unposted and not settings.GITHUB_TOKEN:
+            # A first run without GitHub configured: say so on the verdicts
+            # rather than fill the dead-letter table with posts that cannot work.
+            GateVerdict.objects.filter(pk__in=[v.pk for v in unposted]).update(
+                post_error=NOT_CONFIGURED
+            )
+            unposted = []
+        for verdict in unposted:
+            enqueue_on_commit(
+                gate_status_post_task, verdict.pk, domain_id=repository.domain_id
+            )
     logger.info(
         "gates evaluated",
         extra={

@@ -12,6 +12,11 @@ pytestmark = pytest.mark.django_db
 SHA = sha_for("command")
 
 
+@pytest.fixture(autouse=True)
+def _github_configured(settings):
+    settings.GITHUB_TOKEN = "ghp_configured"
+
+
 def test_it_prints_and_stores_the_verdicts(capsys, django_capture_on_commit_callbacks):
     repo = RepositoryFactory(full_name="Acme/Pay")
     results_for(RunFactory(repository=repo, head_sha=SHA), {"a": "failed"})

@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db
 SHA = sha_for("the commit")
 
 
+@pytest.fixture(autouse=True)
+def _github_configured(settings):
+    settings.GITHUB_TOKEN = "ghp_configured"
+
+
 @pytest.fixture
 def repo():
     return RepositoryFactory(
@@ -365,3 +370,14 @@ def test_ingestion_listeners_include_the_gates():
     assert "pipelines.services.gates.gates_evaluate_enqueue" in (
         runs.COMMIT_DATA_LISTENERS
     )
+
+
+def test_without_a_github_token_verdicts_say_they_were_not_posted(
+    repo, settings, django_capture_on_commit_callbacks
+):
+    settings.GITHUB_TOKEN = ""
+    results_for(RunFactory(repository=repo, head_sha=SHA), {"a": "passed"})
+    _, callbacks = evaluate(repo, django_capture_on_commit_callbacks)
+    assert callbacks == []
+    [row] = GateVerdict.objects.all()
+    assert row.post_error == "not posted: GITHUB_TOKEN is not set"
