@@ -120,7 +120,9 @@ class GateVerdict(models.Model):
         indexes = [
             models.Index(
                 fields=["domain", "-changed_at", "-id"], name="gate_domain_idx"
-            )
+            ),
+            # GET /api/v1/gates/{sha} without ?repository=.
+            models.Index(fields=["domain", "sha"], name="gate_commit_idx"),
         ]
 
     def __str__(self) -> str:
