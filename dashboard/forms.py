@@ -35,7 +35,7 @@ class TokenCreateForm(forms.Form):
         help_text="What will use it, for example “GitHub Actions” or “Jenkins”.",
     )
     scopes = forms.MultipleChoiceField(
-        choices=policy.TokenScope.choices,
+        choices=[(s.value, f"{s.value} — {s.label}") for s in policy.TokenScope],
         widget=forms.CheckboxSelectMultiple,
         help_text="What the token may send. Give it only what it needs.",
         error_messages={"required": "Choose at least one scope."},
