@@ -50,7 +50,7 @@ PEOPLE = [
     ("sam", False, {"search": "admin"}),
 ]
 
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = ["pipelines.demo.load"]
 
 
 class Command(BaseCommand):
