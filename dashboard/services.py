@@ -250,6 +250,23 @@ def membership_remove(
     membership.delete()
 
 
+def membership_resync_all() -> int:
+    """Re-apply every member's role to guardian's rows (after the policy changed).
+
+    Each membership is synced in its own transaction; returns how many were.
+    """
+    count = 0
+    for membership in Membership.objects.using("default").select_related(
+        "user", "domain"
+    ):
+        with transaction.atomic():
+            _sync_object_permissions(
+                user=membership.user, domain=membership.domain, role=membership.role
+            )
+        count += 1
+    return count
+
+
 # --- Ingest tokens --------------------------------------------------------------------
 def _hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()

@@ -104,3 +104,37 @@ def test_guardian_rows_follow_the_role_through_add_change_and_remove(steps):
     assert _guardian_rows(user, domain) == set()
     # Another domain's grants are untouched by changes in this one.
     assert _guardian_rows(user, other) == set(policy.actions_for("admin"))
+
+
+def test_the_table_in_docs_roles_md_matches_the_policy():
+    doc = (SNAPSHOT.parent / "roles.md").read_text(encoding="utf-8")
+    header = next(line for line in doc.splitlines() if line.startswith("| action |"))
+    labels = [cell.strip() for cell in header.strip("|").split("|")[1:]]
+    roles = [
+        policy.Role(next(r for r in policy.Role if r.label == lbl)) for lbl in labels
+    ]
+    rows = {}
+    for line in doc.splitlines():
+        if line.startswith("| `") and "—" in line.split("|")[1]:
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            action = cells[0].split("`")[1]
+            if action in policy.Action.values:
+                rows[action] = [cell == "✓" for cell in cells[1:]]
+    assert set(rows) == set(policy.Action.values), "docs/roles.md misses actions"
+    for action, marks in rows.items():
+        for role, allowed in zip(roles, marks, strict=True):
+            assert allowed == (action in policy.actions_for(role)), (
+                f"docs/roles.md says {role.value}.{action} is {allowed}"
+            )
+
+
+@pytest.mark.django_db
+def test_resync_brings_rows_in_line_after_the_policy_changed(monkeypatch):
+    user, domain = UserFactory(), DomainFactory()
+    member(user, domain, "viewer")
+    changed = dict(policy.MATRIX)
+    changed[policy.Role.VIEWER] = frozenset({"browse_domain", "view_audit"})
+    monkeypatch.setattr(policy, "MATRIX", changed)
+    assert _guardian_rows(user, domain) == {"browse_domain"}
+    assert services.membership_resync_all() == 1
+    assert _guardian_rows(user, domain) == {"browse_domain", "view_audit"}

@@ -458,3 +458,28 @@ def test_staff_use_the_admin_and_membership_edits_keep_guardian_in_step(client, 
 def test_members_of_a_domain_do_not_get_the_admin(client, world):
     as_user(client, world.people["admin"])
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_denial_is_logged_with_the_request_id(client, world):
+    import io
+    import json
+    import logging
+
+    from config.logging import json_formatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(json_formatter())
+    logger = logging.getLogger("dashboard.services")
+    logger.addHandler(handler)
+    try:
+        as_user(client, world.outsider)
+        response = client.get(url("domain-detail", "alpha-zq"))
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    denied = [line for line in lines if line["event"] == "permission denied"]
+    assert len(denied) == 1
+    assert denied[0]["request_id"] == response["X-Request-ID"]
+    assert (denied[0]["domain"], denied[0]["status_code"]) == ("alpha-zq", 404)
+    assert denied[0]["user"] == "markerb-admin"
