@@ -12,4 +12,4 @@ def sweep_outbox_task(self) -> int:
 
 
 # The dashboard's own tasks (rollup refresh, CSV exports) register on import.
-from dashboard import exports, rollups  # noqa: E402, F401
+from dashboard import exports, rollups, warming  # noqa: E402, F401
