@@ -106,7 +106,9 @@ def commit_gates(request: HttpRequest, slug: str, sha: str) -> HttpResponse:
     full_name = request.GET.get("repository", "").strip()
     if full_name:
         repository = selectors_gates.repository_of(domain, full_name)
-    verdicts = selectors_gates.verdicts_for_commit(domain, sha.lower(), repository)
+    verdicts = selectors_gates.verdicts_for_commit(
+        domain, sha.lower(), repository
+    ).prefetch_related("changes")
     context = {
         "domain": domain,
         "sha": sha.lower(),

@@ -193,6 +193,28 @@ def test_the_commit_page_shows_the_verdicts(client, domain):
     assert "posting…" in html
 
 
+def test_the_commit_page_shows_how_a_verdict_changed(client, domain):
+    from pipelines.services.gates import Verdict, gate_verdicts_store
+
+    repo = RepositoryFactory(domain=domain, full_name="acme/pay")
+    sha = sha_for("history")
+    for state, text in [
+        ("pending", "waiting for 1 JUnit report to be read"),
+        ("failure", "1 of 9 tests failed"),
+    ]:
+        gate_verdicts_store(
+            repository=repo,
+            sha=sha,
+            verdicts=[Verdict("controlplane/tests", state, text)],
+        )
+    login(client, domain, "viewer")
+    html = client.get(f"/d/paiements/commits/{sha}/").content.decode()
+    history = html.split('id="history-h"')[1]
+    assert history.index("Failure: 1 of 9 tests failed") < history.index(
+        "Pending: waiting for 1 JUnit report to be read"
+    )
+
+
 def test_the_commit_page_hides_other_domains(client, domain):
     repo = RepositoryFactory()
     sha = sha_for("hidden")
