@@ -276,12 +276,17 @@ def audit_log(request: HttpRequest, domain: Domain) -> HttpResponse:
 # --- Staff --------------------------------------------------------------------------
 @staff_member_required
 def dead_letter_list(request: HttpRequest) -> HttpResponse:
-    page = keyset_page(
-        DeadLetter.objects.select_related("domain"),
-        ordering=("-failed_at", "-id"),
-        cursor=request.GET.get("cursor"),
-        page_size=clamp_page_size(request.GET.get("page_size")),
-    )
+    try:
+        page = keyset_page(
+            DeadLetter.objects.select_related("domain"),
+            ordering=("-failed_at", "-id"),
+            cursor=request.GET.get("cursor"),
+            page_size=clamp_page_size(request.GET.get("page_size")),
+        )
+    except BadCursor as exc:
+        return render(
+            request, "dashboard/dead_letters.html", {"error": str(exc)}, status=400
+        )
     return render(request, "dashboard/dead_letters.html", {"page": page})
 
 

@@ -483,3 +483,13 @@ def test_a_denial_is_logged_with_the_request_id(client, world):
     assert denied[0]["request_id"] == response["X-Request-ID"]
     assert (denied[0]["domain"], denied[0]["status_code"]) == ("alpha-zq", 404)
     assert denied[0]["user"] == "markerb-admin"
+
+
+def test_dead_letters_page_is_for_staff_and_survives_a_bad_cursor(client, world):
+    as_user(client, world.people["admin"])
+    assert client.get("/ops/dead-letters/").status_code == 302  # to the admin login
+    as_user(client, world.superuser)
+    assert client.get("/ops/dead-letters/").status_code == 200
+    response = client.get("/ops/dead-letters/", {"cursor": "garbage"})
+    assert response.status_code == 400
+    assert "start again without one" in response.content.decode()
