@@ -52,9 +52,9 @@ class WebhookDelivery(OutboxRow):
             models.Index(
                 fields=["domain", "-received_at", "-id"], name="delivery_domain_idx"
             ),
-            # The staff ledger of unmapped deliveries and the replay after mapping.
+            # The staff ledger of unmapped deliveries (and their hourly rollup).
             models.Index(
-                fields=["repository_full_name", "-received_at"],
+                fields=["-received_at", "-id"],
                 condition=models.Q(domain__isnull=True),
                 name="delivery_unmapped_idx",
             ),
