@@ -2,13 +2,14 @@
 validate, one call, render."""
 
 import json
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -16,7 +17,26 @@ from dashboard import policy
 from dashboard.pagination import BadCursor, clamp_page_size, keyset_page
 from dashboard.selectors import domain_for, user_can
 from pipelines import selectors_gates
+from pipelines.forms_gates import FORMS, PerfBudgetForm, QueryPlanBudgetForm
 from pipelines.services import budgets as budget_services
+
+
+def _budgets_page(
+    request: HttpRequest, domain, *, status: int = 200, **overrides
+) -> HttpResponse:
+    document = budget_services.budget_document_of(domain)
+    context = {
+        "domain": domain,
+        "perf_budgets": selectors_gates.perf_budgets_of(domain),
+        "plan_budgets": selectors_gates.query_plan_budgets_of(domain),
+        "can_edit": user_can(request.user, policy.Action.MANAGE_BUDGETS, domain),
+        "document_text": json.dumps(document.as_json(), indent=2),
+        "perf_form": PerfBudgetForm(),
+        "plan_form": QueryPlanBudgetForm(),
+        "error": "",
+        **overrides,
+    }
+    return render(request, "pipelines/budgets.html", context, status=status)
 
 
 @login_required
@@ -26,16 +46,14 @@ def budgets(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         return _budgets_replace(request, slug)
     domain = domain_for(request.user, slug, path=request.path)
-    document = budget_services.budget_document_of(domain)
-    context = {
-        "domain": domain,
-        "perf_budgets": selectors_gates.perf_budgets_of(domain),
-        "plan_budgets": selectors_gates.query_plan_budgets_of(domain),
-        "can_edit": user_can(request.user, policy.Action.MANAGE_BUDGETS, domain),
-        "document_text": json.dumps(document.as_json(), indent=2),
-        "error": "",
-    }
-    return render(request, "pipelines/budgets.html", context)
+    return _budgets_page(request, domain)
+
+
+def _saved(request: HttpRequest, domain) -> HttpResponse:
+    messages.success(request, "Budgets saved. The next evaluation uses them.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("gates:budgets", args=[domain.slug]))
+    return redirect("gates:budgets", slug=domain.slug)
 
 
 def _budgets_replace(request: HttpRequest, slug: str) -> HttpResponse:
@@ -55,23 +73,55 @@ def _budgets_replace(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except budget_services.BudgetDocumentError as exc:
             error = str(exc)
-    if error:
-        context = {
-            "domain": domain,
-            "perf_budgets": selectors_gates.perf_budgets_of(domain),
-            "plan_budgets": selectors_gates.query_plan_budgets_of(domain),
-            "can_edit": True,
-            "document_text": text,
-            "error": error,
-        }
-        template = "pipelines/budgets.html"
-        if request.htmx:
-            template += "#editor"
-        return render(request, template, context, status=422)
-    messages.success(request, "Budgets saved. The next evaluation uses them.")
+    if not error:
+        return _saved(request, domain)
     if request.htmx:
-        return HttpResponseClientRedirect(reverse("gates:budgets", args=[domain.slug]))
-    return redirect("gates:budgets", slug=domain.slug)
+        context = {"domain": domain, "document_text": text, "error": error}
+        return render(request, "pipelines/budgets.html#editor", context, status=422)
+    return _budgets_page(request, domain, status=422, document_text=text, error=error)
+
+
+def _one_budget(detail: str) -> str:
+    """ "perf[3] sets no limit…" → "This budget sets no limit…": the form shows
+    one budget, so its position in the document means nothing to the reader."""
+    return re.sub(r"^(?:perf|query_plans)\[\d+\][. ]?", "This budget: ", detail)
+
+
+@login_required
+@require_POST
+def budget_set(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """Add or change one budget (same service and scenario/query: replaced)."""
+    domain = domain_for(
+        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
+    )
+    form = FORMS[kind](request.POST)
+    form_name = "perf_form" if kind == "perf" else "plan_form"
+    if not form.is_valid():
+        return _budgets_page(request, domain, status=422, **{form_name: form})
+    try:
+        budget_services.budget_set(
+            domain=domain, kind=kind, budget=form.cleaned_data, actor=request.user
+        )
+    except budget_services.BudgetDocumentError as exc:
+        form.add_error(None, _one_budget(str(exc)))
+        return _budgets_page(request, domain, status=422, **{form_name: form})
+    return _saved(request, domain)
+
+
+@login_required
+@require_POST
+def budget_remove(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    domain = domain_for(
+        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
+    )
+    budget_services.budget_remove(
+        domain=domain,
+        kind=kind,
+        service=request.POST.get("service", ""),
+        name=request.POST.get("name", ""),
+        actor=request.user,
+    )
+    return _saved(request, domain)
 
 
 @login_required

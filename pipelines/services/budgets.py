@@ -240,3 +240,48 @@ def budgets_replace(
         after=parsed.as_json(),
     )
     return parsed
+
+
+BUDGET_KINDS = {
+    "perf": ("service", "scenario"),
+    "query_plans": ("service", "query_name"),
+}
+
+
+def _without(items: list[dict], kind: str, key: tuple[str, str]) -> list[dict]:
+    fields = BUDGET_KINDS[kind]
+    return [b for b in items if (b[fields[0]], b[fields[1]]) != key]
+
+
+@transaction.atomic
+def budget_set(
+    *,
+    domain: Domain,
+    kind: str,
+    budget: dict[str, Any],
+    actor: AbstractBaseUser | None = None,
+) -> BudgetDocument:
+    """Add one budget, or replace the one with the same service and scenario
+    (perf) or query name (query_plans); validated as the whole document is."""
+    fields = BUDGET_KINDS[kind]
+    Domain.objects.select_for_update().filter(pk=domain.pk).first()
+    document = budget_document_of(domain).as_json()
+    key = tuple((budget.get(f) or "").strip() for f in fields)
+    document[kind] = [*_without(document[kind], kind, key), budget]
+    return budgets_replace(domain=domain, document=document, actor=actor)
+
+
+@transaction.atomic
+def budget_remove(
+    *,
+    domain: Domain,
+    kind: str,
+    service: str,
+    name: str,
+    actor: AbstractBaseUser | None = None,
+) -> BudgetDocument:
+    """Remove the budget for (service, scenario or query name); absent is fine."""
+    Domain.objects.select_for_update().filter(pk=domain.pk).first()
+    document = budget_document_of(domain).as_json()
+    document[kind] = _without(document[kind], kind, (service, name))
+    return budgets_replace(domain=domain, document=document, actor=actor)

@@ -88,6 +88,64 @@ def test_a_valid_htmx_save_redirects_the_browser(client, domain):
     assert response["HX-Redirect"] == "/d/paiements/budgets/"
 
 
+def test_an_admin_sets_one_budget_then_changes_it(client, domain):
+    login(client, domain, "admin")
+    url = "/d/paiements/budgets/perf/"
+    form = {"service": "", "scenario": "checkout", "p95_ms_max": "250"}
+    assert client.post(url, form).status_code == 302
+    form |= {"p95_ms_max": "300", "max_regression_pct": "10"}
+    assert client.post(url, form).status_code == 302
+    assert list(
+        PerfBudget.objects.values_list("scenario", "p95_ms_max", "max_regression_pct")
+    ) == [("checkout", 300.0, 10.0)]
+
+
+def test_an_admin_sets_a_query_plan_budget_with_tables(client, domain):
+    login(client, domain, "admin")
+    response = client.post(
+        "/d/paiements/budgets/query-plans/",
+        {"query_name": "orders_by_customer", "no_seq_scan_tables": "orders, items"},
+    )
+    assert response.status_code == 302
+    budget = QueryPlanBudget.objects.get(domain=domain)
+    assert budget.no_seq_scan_tables == ["items", "orders"]
+    assert budget.max_total_cost is None
+
+
+def test_a_budget_without_a_limit_is_refused_with_the_reason(client, domain):
+    login(client, domain, "admin")
+    response = client.post("/d/paiements/budgets/perf/", {"scenario": "checkout"})
+    assert response.status_code == 422
+    assert "This budget: sets no limit" in response.content.decode()
+    response = client.post("/d/paiements/budgets/perf/", {"p95_ms_max": "-1"})
+    assert response.status_code == 422
+    assert not PerfBudget.objects.exists()
+
+
+def test_an_admin_removes_one_budget(client, domain):
+    budgets_replace(
+        domain=domain,
+        document={"perf": [{"p95_ms_max": 1}, {"scenario": "s", "p95_ms_max": 2}]},
+    )
+    login(client, domain, "admin")
+    response = client.post(
+        "/d/paiements/budgets/perf/remove", {"service": "", "name": "s"}
+    )
+    assert response.status_code == 302
+    assert list(PerfBudget.objects.values_list("scenario", flat=True)) == [""]
+
+
+@pytest.mark.parametrize(
+    "url", ["/d/paiements/budgets/perf/", "/d/paiements/budgets/perf/remove"]
+)
+def test_engineers_may_not_set_or_remove_single_budgets(client, domain, url):
+    budgets_replace(domain=domain, document={"perf": [{"p95_ms_max": 1}]})
+    login(client, domain, "engineer")
+    response = client.post(url, {"p95_ms_max": "5", "service": "", "name": ""})
+    assert response.status_code == 404
+    assert list(PerfBudget.objects.values_list("p95_ms_max", flat=True)) == [1.0]
+
+
 @pytest.mark.parametrize("role", ["viewer", "engineer", "reviewer"])
 def test_only_domain_admins_may_change_budgets(client, domain, role):
     login(client, domain, role)
