@@ -45,6 +45,9 @@ def perf_sample_record(
         },
         values,
     )
+    changed = created or any(getattr(sample, f) != v for f, v in values.items())
+    if not changed:
+        return sample, False  # the same figures again: no second effect
     if not created:
         for field, value in values.items():
             setattr(sample, field, value)

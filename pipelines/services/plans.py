@@ -128,6 +128,9 @@ def query_plan_record(
         },
         values,
     )
+    changed = created or any(getattr(row, f) != v for f, v in values.items())
+    if not changed:
+        return row, False  # the same figures again: no second effect
     if not created:
         for field, value in values.items():
             setattr(row, field, value)
