@@ -3,7 +3,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from dashboard import policy
+from dashboard import policy, selectors
+
+LAST_ADMIN = (
+    "%(username)s is this domain's only admin. Make someone else admin first, "
+    "so the domain is never left without one."
+)
 
 
 class MemberAddForm(forms.Form):
@@ -13,6 +18,17 @@ class MemberAddForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(choices=policy.Role.choices, initial=policy.Role.VIEWER)
+
+    def __init__(self, *args, domain=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.domain = domain
+
+    def clean(self) -> dict:
+        data = super().clean()
+        user, role = data.get("user"), data.get("role")
+        if user and role and selectors.leaves_no_admin(self.domain, user, role):
+            raise forms.ValidationError(LAST_ADMIN % {"username": user.get_username()})
+        return data
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -27,6 +43,19 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=policy.Role.choices)
+
+    def __init__(self, *args, membership=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def clean_role(self) -> str:
+        role = self.cleaned_data["role"]
+        m = self.membership
+        if selectors.leaves_no_admin(m.domain, m.user, role):
+            raise forms.ValidationError(
+                LAST_ADMIN % {"username": m.user.get_username()}
+            )
+        return role
 
 
 class TokenCreateForm(forms.Form):

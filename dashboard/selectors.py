@@ -84,3 +84,18 @@ def nav_domains_for(user: AbstractBaseUser) -> list[Domain]:
     return list(
         domains_for(user).only("slug", "name").order_by("slug")[:NAV_DOMAIN_LIMIT]
     )
+
+
+def leaves_no_admin(
+    domain: Domain, user: AbstractBaseUser, new_role: str | None
+) -> bool:
+    """Would giving `user` `new_role` (None: removing them) leave `domain` without
+    a domain admin? Nobody, admins included, can lock a domain out of itself."""
+    if new_role == policy.Role.ADMIN:
+        return False
+    admins = set(
+        Membership.objects.filter(domain=domain, role=policy.Role.ADMIN).values_list(
+            "user_id", flat=True
+        )
+    )
+    return admins == {user.pk}

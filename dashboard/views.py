@@ -128,7 +128,7 @@ def domain_detail(request: HttpRequest, domain: Domain) -> HttpResponse:
 @domain_view(policy.Action.MANAGE_MEMBERS)
 @require_POST
 def member_add(request: HttpRequest, domain: Domain) -> HttpResponse:
-    form = forms.MemberAddForm(request.POST)
+    form = forms.MemberAddForm(request.POST, domain=domain)
     if not form.is_valid():
         template = DETAIL + "#members" if request.htmx else DETAIL
         context = _detail_context(request, domain, member_form=form)
@@ -161,11 +161,13 @@ def member_role(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
         pk,
         policy.Action.MANAGE_MEMBERS,
     )
-    form = forms.MemberRoleForm(request.POST)
+    form = forms.MemberRoleForm(request.POST, membership=membership)
     if not form.is_valid():
-        context = _row_context(
-            request, domain, membership, row_error="Choose one of the roles listed."
-        )
+        error = " ".join(form.errors["role"])
+        if not request.htmx:
+            messages.error(request, error)
+            return redirect(domain.get_absolute_url() + "#members")
+        context = _row_context(request, domain, membership, row_error=error)
         return render(request, DETAIL + "#member-row", context, status=422)
     outcome = services.membership_set(
         user=membership.user,
@@ -199,6 +201,13 @@ def member_remove(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse
         policy.Action.MANAGE_MEMBERS,
     )
     username = membership.user.get_username()
+    if selectors.leaves_no_admin(domain, membership.user, None):
+        error = forms.LAST_ADMIN % {"username": username}
+        if not request.htmx:
+            messages.error(request, error)
+            return redirect(domain.get_absolute_url() + "#members")
+        context = _row_context(request, domain, membership, row_error=error)
+        return render(request, DETAIL + "#member-row", context, status=422)
     services.membership_remove(membership=membership, actor=request.user)
     if request.htmx:
         # An empty 200 removes the row (hx-swap="outerHTML").

@@ -63,6 +63,13 @@ def test_open_a_domain_create_a_token_and_see_it_once(
 
     tokens = page.locator("#tokens")
     tokens.get_by_label("Name").fill("GitHub Actions")
+    # No scope: the 422 answer is swapped in with the error, the name kept.
+    tokens.get_by_role("button", name="Create token").click()
+    expect(page.get_by_text("Choose at least one scope.")).to_be_visible()
+    expect(page.locator("#tokens").get_by_label("Name")).to_have_value("GitHub Actions")
+    assert not IngestToken.objects.exists()
+
+    tokens = page.locator("#tokens")
     tokens.get_by_label("CI runs").check()
     tokens.get_by_role("button", name="Create token").click()
 
