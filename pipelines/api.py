@@ -18,6 +18,7 @@ from config import request_context
 from dashboard.api_auth import token_required
 from dashboard.pagination import BadCursor, clamp_page_size, keyset_page
 from dashboard.problems import problem
+from dashboard.services import permission_denial_record
 from pipelines import selectors
 from pipelines.api_support import (
     ApiError,
@@ -68,6 +69,15 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
                 "delivery_id": request.headers.get("X-GitHub-Delivery", "")[:100],
                 "has_signature": "X-Hub-Signature-256" in request.headers,
             },
+        )
+        # Counted like every refusal (the body is not kept: it is a stranger's);
+        # staff see these on the unmapped deliveries ledger.
+        permission_denial_record(
+            user=None,
+            action=webhooks.SIGNATURE_DENIAL_ACTION,
+            domain=None,
+            path=request.path,
+            status_code=401,
         )
         return problem(
             401,

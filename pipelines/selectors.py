@@ -3,7 +3,7 @@ a domain the user may browse (pages)."""
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from dashboard.models import Domain, OutboxState
+from dashboard.models import Domain, OutboxState, PermissionDenial
 from pipelines.models import Job, Outcome, Run, TestReport, TestResult, WebhookDelivery
 
 FAILURES_SHOWN = 200
@@ -107,4 +107,15 @@ def deliveries_unmapped() -> QuerySet[WebhookDelivery]:
         WebhookDelivery.objects.filter(domain__isnull=True)
         .defer("body")
         .select_related("domain")
+    )
+
+
+def signature_refusals(limit: int = 20) -> list[PermissionDenial]:
+    """The latest webhook deliveries refused for their signature (staff only)."""
+    from pipelines.services.webhooks import SIGNATURE_DENIAL_ACTION
+
+    return list(
+        PermissionDenial.objects.filter(action=SIGNATURE_DENIAL_ACTION).order_by(
+            "-created_at", "-id"
+        )[:limit]
     )

@@ -114,11 +114,17 @@ def delivery_list(request: HttpRequest, slug: str) -> HttpResponse:
 @staff_member_required
 def unmapped_delivery_list(request: HttpRequest) -> HttpResponse:
     return _ledger(
-        request, selectors.deliveries_unmapped(), domain=None, can_replay=True
+        request,
+        selectors.deliveries_unmapped(),
+        domain=None,
+        can_replay=True,
+        refusals=selectors.signature_refusals(),
     )
 
 
-def _ledger(request, queryset, *, domain, can_replay: bool) -> HttpResponse:
+def _ledger(
+    request, queryset, *, domain, can_replay: bool, refusals=None
+) -> HttpResponse:
     template = "pipelines/deliveries.html"
     if request.htmx:
         template += "#delivery-rows"
@@ -127,7 +133,13 @@ def _ledger(request, queryset, *, domain, can_replay: bool) -> HttpResponse:
         error = ""
     except BadCursor as exc:
         page, error = None, str(exc)
-    context = {"domain": domain, "page": page, "error": error, "can_replay": can_replay}
+    context = {
+        "domain": domain,
+        "page": page,
+        "error": error,
+        "can_replay": can_replay,
+        "refusals": refusals,
+    }
     return render(request, template, context, status=400 if error else 200)
 
 

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 # GitHub's documented maximum payload size.
 MAX_BODY_BYTES = 25 * 1024 * 1024
 
+# The PermissionDenial action of a delivery refused for its signature.
+SIGNATURE_DENIAL_ACTION = "webhook.github_signature"
+
 PROCESSED_EVENTS = (
     "workflow_run",
     "workflow_job",

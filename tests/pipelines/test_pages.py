@@ -265,8 +265,22 @@ def test_staff_see_and_replay_unmapped_deliveries(client, people, ci_domain):
     )
     assert "nobody-claims" in html and "claimed<" not in html
     assert "acme/ünmapped is not mapped" in html
+    assert "Refused for their signature" in html
     client.post(f"/ops/deliveries/{ignored.pk}/replay")
     assert WebhookDelivery.objects.get(pk=ignored.pk).state == OutboxState.PENDING
+
+
+def test_staff_see_deliveries_refused_for_their_signature(client, people, ci_domain):
+    from tests.pipelines.conftest import deliver
+
+    deliver(
+        client, "push", b"{}", secret="wrong", headers={"X-Request-ID": "bad-sig-9"}
+    )
+    html = (
+        login(client, people["staff"]).get("/ops/deliveries/unmapped/").content.decode()
+    )
+    assert "bad-sig-9" in html
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_ledger_query_counts_are_constant_in_rows(client, people, ci_domain):

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from dashboard import services as dashboard_services
-from dashboard.models import OutboxState
+from dashboard.models import OutboxState, PermissionDenial
 from pipelines.models import (
     Deployment,
     Job,
@@ -105,10 +105,18 @@ def test_a_missing_or_wrong_signature_is_401_problem_and_nothing_is_stored(
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_body_signed_with_another_secret_is_401(client, ci_domain):
+def test_a_body_signed_with_another_secret_is_401_and_counted(client, ci_domain):
     body = b'{"zen": "Design for failure."}'
-    response = deliver(client, "ping", body, secret="not-the-secret")
+    response = deliver(
+        client,
+        "ping",
+        body,
+        secret="not-the-secret",
+        headers={"X-Request-ID": "forged-1"},
+    )
     assert response.status_code == 401
+    denial = PermissionDenial.objects.get(action=webhooks.SIGNATURE_DENIAL_ACTION)
+    assert (denial.status_code, denial.request_id) == (401, "forged-1")
 
 
 def test_a_tampered_body_is_401(client, ci_domain, testdata):
