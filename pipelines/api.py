@@ -277,7 +277,7 @@ def ci_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.api_runs(request.domain), pk=pk)
     body = run_json(run)
     body["test_summary"] = selectors.test_summary(run)
-    body["reports"] = [report_json(r) for r in selectors.reports_of(run)]
+    body["reports"] = [report_json(r) for r in selectors.reports_of(run)[:100]]
     return JsonResponse(body)
 
 

@@ -328,6 +328,21 @@ def test_a_blank_report_is_422(api, run):
     assert "no element found" in response.json()["detail"]
 
 
+def test_a_declared_length_over_the_limit_is_413_without_reading(api, run, monkeypatch):
+    from pipelines import api as pipelines_api
+
+    monkeypatch.setattr(pipelines_api, "JUNIT_MAX_BYTES", 1000)
+    response = api.client.post(
+        f"/api/v1/ci/runs/{run.pk}/junit",
+        b"<testsuite/>",
+        content_type="application/xml",
+        headers=api.headers(),
+        CONTENT_LENGTH="1001",
+    )
+    assert response.status_code == 413
+    assert not TestReport.objects.exists()
+
+
 def test_an_oversized_report_is_413(api, run, monkeypatch):
     from pipelines import api as pipelines_api
 
