@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+SCALE ?= default
 
 .PHONY: run test lint fmt migrate bench venv
 
@@ -36,3 +37,8 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Benchmarks against gunicorn + PostgreSQL + Redis (never part of `make test`).
+bench: $(STAMP)
+	@$(PY) scripts/check_services.py
+	SCALE=$(SCALE) $(PY) benchmarks/run.py

@@ -12,11 +12,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard import selectors
+from dashboard.caching import cached
 from dashboard.pagination import BadCursor
 from dashboard.panels import PANELS, panel_data
 from dashboard.panels.ci_health import failing_runs_page, run_row
@@ -81,13 +83,33 @@ def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse
         context["failing_next"] = page.next_cursor
         if request.htmx:
             return render(request, f"{TEMPLATE}#failing-runs", context)
-    data = panel_data(chosen_panel, domain, chosen)
-    context["data"] = data
-    context["charts"] = chosen_panel.charts(data)
-    context.setdefault("failing", data.get("failing"))
-    context.setdefault("failing_next", data.get("failing_next"))
-    template = f"{TEMPLATE}#panel" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    if request.htmx:
+        # The fragment is the same for everyone who may see the domain (bar the
+        # staff-only link), so the rendered HTML is cached too: a warm panel
+        # costs a cache read, not a template render of its tables.
+        html = cached(
+            chosen_panel.cache_name,
+            domain.pk,
+            chosen.key,
+            "html",
+            int(request.user.is_staff),
+            build=lambda: render_to_string(
+                f"{TEMPLATE}#panel", _panel_context(context), request=request
+            ),
+        )
+        return HttpResponse(html)
+    return render(request, TEMPLATE, _panel_context(context))
+
+
+def _panel_context(context: dict) -> dict:
+    data = panel_data(context["panel"], context["domain"], context["range"])
+    return {
+        **context,
+        "data": data,
+        "charts": context["panel"].charts(data),
+        "failing": context.get("failing", data.get("failing")),
+        "failing_next": context.get("failing_next", data.get("failing_next")),
+    }
 
 
 @require_GET

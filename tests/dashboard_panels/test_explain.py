@@ -89,7 +89,11 @@ def _queries(domain: Domain) -> dict[str, tuple]:
         "failing runs, first page": (failing[:11], 60, "run_domain_idx"),
         "failing runs, deep page": (deep[:11], 150, "run_domain_idx"),
         "gates: default-branch heads": (repos, 60, "run_repo_branch_idx"),
-        "gates: verdicts of heads and PRs": (verdicts, 250, "uniq_gate_verdict"),
+        "gates: verdicts of heads and PRs": (
+            verdicts,
+            250,
+            "no Seq Scan on pipelines_gateverdict",
+        ),
         "flaky top ten": (
             FlakyTest.objects.filter(domain=domain, last_seen_at__gte=since).order_by(
                 "-flip_count", "-last_seen_at", "-id"

@@ -1,0 +1,543 @@
+"""The benchmark suite (`make bench [SCALE=small|default|N]`), never part of make test.
+
+Seeds a production-shaped dataset (seed_demo), starts gunicorn with several
+workers on 127.0.0.1 against real PostgreSQL and Redis, and drives it from this
+separate process with a bounded thread-pool load generator (http.client over
+loopback). Every scenario prints throughput, p50/p95/p99 latency and the peak
+memory of the server processes next to a baseline measured in the same run:
+a bare Django view answering 204 for the HTTP scenarios, and the panels' own SQL
+timed straight through psycopg for the dashboard. Figures go to
+benchmarks/results/<timestamp>.json and a table on the terminal.
+"""
+
+import contextlib
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTDATA = ROOT.parent / "shared" / "testdata"
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+SECRET = "bench-webhook-secret"  # noqa: S105 (a local benchmark's secret)
+SCALE = os.environ.get("SCALE", "small")
+QUICK = SCALE == "small"
+
+ENV = {
+    "DATABASE_URL": os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/controlplane_bench"
+    ),
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+    "CELERY_BROKER_URL": os.environ.get(
+        "CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"
+    ),
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-" + "b" * 40,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "BENCHMARK_ENDPOINTS": "1",
+    "GITHUB_WEBHOOK_SECRET": SECRET,
+    "LOG_LEVEL": "WARNING",
+    "CACHE_KEY_PREFIX": "bench",
+}
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def manage(*args: str) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ}, check=True
+    )
+    return time.monotonic() - started
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = ENV["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- Load generation -------------------------------------------------------------------
+Request = tuple[str, str, bytes | None, dict[str, str]]
+
+
+def drive(
+    make: Callable[[int], Request],
+    *,
+    requests: int,
+    concurrency: int,
+    expect: set[int],
+    max_seconds: float = 120,
+) -> dict:
+    """Send `requests` requests (bounded also by time) from `concurrency` threads,
+    each on its own keep-alive connection; latency per request in ms."""
+    latencies: list[float] = []
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            method, path, body, headers = make(i)
+            t0 = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, PORT, timeout=60)
+                status = 0
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.monotonic() - started
+    return summary(latencies, seconds) | {
+        "concurrency": concurrency,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "unexpected": sum(v for k, v in statuses.items() if k not in expect),
+    }
+
+
+def summary(latencies: list[float], seconds: float) -> dict:
+    if not latencies:
+        return {"requests": 0}
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {
+        "requests": len(latencies),
+        "seconds": round(seconds, 2),
+        "throughput_rps": round(len(latencies) / seconds, 1),
+        "p50_ms": round(cuts[49], 2),
+        "p95_ms": round(cuts[94], 2),
+        "p99_ms": round(cuts[98], 2),
+    }
+
+
+# --- Server ----------------------------------------------------------------------------
+class Server:
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.log = open(ROOT / "benchmarks" / "results" / "gunicorn.log.tmp", "w")  # noqa: SIM115
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"{HOST}:{PORT}",
+                "--timeout",
+                "120",
+                "--keep-alive",
+                "30",
+            ],
+            cwd=ROOT,
+            env={**os.environ},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200 and len(self.pids()) > WORKERS:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(
+            "gunicorn did not start; see benchmarks/results/gunicorn.log.tmp"
+        )
+
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        kids = (
+            [int(p) for p in children.read_text().split()] if children.exists() else []
+        )
+        return [self.proc.pid, *kids]
+
+    def peak_rss_mb(self) -> dict:
+        """VmHWM (peak resident set) of the master and each worker, from /proc."""
+        peaks = {}
+        for pid in self.pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = int(line.split()[1]) / 1024
+            except FileNotFoundError:
+                continue
+        return {
+            "total_mb": round(sum(peaks.values()), 1),
+            "max_process_mb": round(max(peaks.values(), default=0), 1),
+            "processes": len(peaks),
+        }
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+        self.log.close()
+
+
+# --- Fixtures for the scenarios --------------------------------------------------------
+def webhook_bodies() -> list[tuple[str, bytes]]:
+    events = [
+        "workflow_run",
+        "workflow_job",
+        "check_suite",
+        "check_run",
+        "pull_request",
+        "deployment_status",
+        "deployment",
+        "push",
+        "status",
+    ]
+    found = []
+    for path in sorted((TESTDATA / "github_webhooks").glob("octokit__*.json")):
+        stem = path.name.removeprefix("octokit__")
+        event = next((e for e in events if stem.startswith(e)), None)
+        if event:
+            found.append((event, path.read_bytes()))
+    if not found:
+        raise SystemExit(f"No webhook payloads under {TESTDATA}/github_webhooks")
+    return found
+
+
+def junit_report(cases: int = 10_000) -> bytes:
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites>',
+        f'<testsuite name="bench" tests="{cases}" failures="{cases // 100}" '
+        'errors="0" skipped="0" time="123.4">',
+    ]
+    for i in range(cases):
+        name = (
+            f'classname="bench.test_module_{i % 50}" name="test_case_{i}" time="0.012"'
+        )
+        if i % 100 == 0:
+            parts.append(
+                f'<testcase {name}><failure message="assert 1 == 2">'
+                "AssertionError: ü ≠ u</failure></testcase>"
+            )
+        else:
+            parts.append(f"<testcase {name}/>")
+    parts.append("</testsuite></testsuites>")
+    return "\n".join(parts).encode()
+
+
+def prepare() -> dict:
+    """Session cookie, an ingest token, a run, deep cursors: straight from Django."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from dashboard import services
+    from dashboard.management.commands.seed_demo import BENCH_PASSWORD, BENCH_USERNAME
+    from dashboard.models import Domain
+    from dashboard.pagination import _encode
+    from pipelines.models import Run
+
+    client = Client()
+    assert client.login(username=BENCH_USERNAME, password=BENCH_PASSWORD)
+    session = client.cookies["sessionid"].value
+    domains = list(
+        Domain.objects.filter(slug__startswith="demo-").values_list("slug", "pk")
+    )
+    first_slug, first_pk = domains[0]
+    token = services.ingest_token_create(
+        domain=Domain.objects.get(pk=first_pk),
+        name=f"bench {uuid.uuid4()}",
+        scopes=["ci"],
+    ).plaintext
+    run = Run.objects.filter(domain_id=first_pk).order_by("-started_at", "-id").first()
+    runs = Run.objects.filter(domain_id=first_pk).order_by("-started_at", "-id")
+    total = runs.count()
+    depths = [d for d in (total // 4, total // 2, (3 * total) // 4) if d > 0]
+    cursors = []
+    for depth in depths:
+        at = runs.values_list("started_at", "id")[depth]
+        cursors.append(_encode([at[0], at[1]]))
+    return {
+        "session": session,
+        "domains": [s for s, _ in domains],
+        "token": token,
+        "run_id": run.pk,
+        "runs_slug": first_slug,
+        "runs_total": total,
+        "cursors": cursors,
+    }
+
+
+def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
+    """The same panels' SQL, captured from their selectors and replayed through
+    psycopg: what the database alone costs, without Django, HTTP or the cache."""
+    import psycopg
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard.models import Domain
+    from dashboard.panels import PANELS
+    from dashboard.panels.common import RANGES
+
+    statements: list[list[str]] = []
+    for slug in domains:
+        domain_id = Domain.objects.get(slug=slug).pk
+        for range_key in ranges:
+            for panel in PANELS.values():
+                contexts = [
+                    CaptureQueriesContext(connections[a])
+                    for a in ("default", "replica")
+                ]
+                for c in contexts:
+                    c.__enter__()
+                panel.build(domain_id, RANGES[range_key])
+                for c in contexts:
+                    c.__exit__(None, None, None)
+                statements.append(
+                    [q["sql"] for c in contexts for q in c.captured_queries]
+                )
+    latencies = []
+    with psycopg.connect(ENV["DATABASE_URL"]) as conn:
+        started = time.monotonic()
+        for sqls in statements:
+            t0 = time.perf_counter()
+            for sql in sqls:
+                conn.execute(sql).fetchall()
+            latencies.append((time.perf_counter() - t0) * 1000)
+        seconds = time.monotonic() - started
+    return summary(latencies, seconds) | {"concurrency": 1, "unexpected": 0}
+
+
+# --- Main ------------------------------------------------------------------------------
+def main() -> int:
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    machine = machine_info()
+    log(
+        f"Benchmark at scale {SCALE} on {machine['cpus']} CPUs, {machine['memory_gb']} GB"
+    )
+    ensure_database()
+    timings = {"migrate_s": round(manage("migrate", "--noinput", "-v0"), 1)}
+    if os.environ.get("BENCH_SKIP_SEED") != "1":
+        timings["seed_s"] = round(manage("seed_demo", "--scale", SCALE, "--reset"), 1)
+    timings["collectstatic_s"] = round(manage("collectstatic", "--noinput", "-v0"), 1)
+    facts = prepare()
+    import redis
+
+    cache = redis.Redis.from_url(ENV["REDIS_URL"])
+    server = Server()
+    server.start()
+    results: dict[str, dict] = {}
+    cookie = {"Cookie": f"sessionid={facts['session']}"}
+    n = 1 if QUICK else 3
+    try:
+        results["baseline: GET /bench/noop (204)"] = drive(
+            lambda i: ("GET", "/bench/noop", None, {}),
+            requests=2000 * n,
+            concurrency=8,
+            expect={204},
+        ) | {"memory": server.peak_rss_mb()}
+
+        bodies = webhook_bodies()
+
+        def webhook(i: int) -> Request:
+            event, body = bodies[i % len(bodies)]
+            signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+            return (
+                "POST",
+                "/api/v1/webhooks/github",
+                body,
+                {
+                    "Content-Type": "application/json",
+                    "X-GitHub-Event": event,
+                    "X-GitHub-Delivery": str(uuid.uuid4()),
+                    "X-Hub-Signature-256": f"sha256={signature}",
+                    "User-Agent": "GitHub-Hookshot/bench",
+                },
+            )
+
+        results["webhook ingest (signed, unique ids)"] = drive(
+            webhook, requests=2000 * n, concurrency=8, expect={200, 202}
+        ) | {"memory": server.peak_rss_mb()}
+
+        report = junit_report()
+        results["JUnit ingest, 10,000 testcases"] = drive(
+            lambda i: (
+                "POST",
+                f"/api/v1/ci/runs/{facts['run_id']}/junit",
+                report,
+                {
+                    "Content-Type": "application/xml",
+                    "Authorization": f"Bearer {facts['token']}",
+                },
+            ),
+            requests=20 * n,
+            concurrency=2,
+            expect={200, 201, 202},
+        ) | {"memory": server.peak_rss_mb(), "body_kb": len(report) // 1024}
+
+        ranges = ["24h", "7d", "30d", "90d"]
+        domains = facts["domains"][: 5 if QUICK else 20]
+        panels = ["ci-health", "perf", "query-plans", "gates", "flaky", "ingestion"]
+        combos = [(d, p, r) for d in domains for r in ranges for p in panels]
+
+        def panel_request(i: int) -> Request:
+            slug, panel, range_key = combos[i % len(combos)]
+            return (
+                "GET",
+                f"/d/{slug}/dashboard/{panel}/?{urlencode({'range': range_key})}",
+                None,
+                {**cookie, "HX-Request": "true"},
+            )
+
+        cache.flushdb()
+        results["dashboard panels, cold cache"] = drive(
+            panel_request, requests=len(combos), concurrency=4, expect={200}
+        ) | {"memory": server.peak_rss_mb(), "distinct_panels": len(combos)}
+        results["dashboard panels, warm cache"] = drive(
+            panel_request, requests=len(combos) * 3, concurrency=4, expect={200}
+        ) | {"memory": server.peak_rss_mb()}
+        results["baseline: panels' raw SQL via psycopg"] = panel_sql_baseline(
+            domains, ranges
+        )
+        results["dashboard page shell"] = drive(
+            lambda i: (
+                "GET",
+                f"/d/{domains[i % len(domains)]}/dashboard/?range=7d",
+                None,
+                cookie,
+            ),
+            requests=300 * n,
+            concurrency=4,
+            expect={200},
+        ) | {"memory": server.peak_rss_mb()}
+        cursors = facts["cursors"]
+        results[f"runs list, deep pages (of {facts['runs_total']:,} runs)"] = drive(
+            lambda i: (
+                "GET",
+                f"/d/{facts['runs_slug']}/runs/?cursor={cursors[i % len(cursors)]}",
+                None,
+                cookie,
+            ),
+            requests=300 * n,
+            concurrency=4,
+            expect={200},
+        ) | {"memory": server.peak_rss_mb()}
+    finally:
+        server.stop()
+        # The webhook scenario queued tasks no worker ran: drop them.
+        with contextlib.suppress(redis.exceptions.RedisError):
+            redis.Redis.from_url(ENV["CELERY_BROKER_URL"]).flushdb()
+    document = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": SCALE,
+        "machine": machine,
+        "gunicorn_workers": WORKERS,
+        "setup": timings,
+        "scenarios": results,
+    }
+    out = ROOT / "benchmarks" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    print_table(document)
+    log(f"\nWritten to {out.relative_to(ROOT)}")
+    bad = {k: v["unexpected"] for k, v in results.items() if v.get("unexpected")}
+    if bad:
+        log(f"Unexpected statuses: {bad}")
+        return 1
+    return 0
+
+
+def machine_info() -> dict:
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    import psycopg
+
+    with psycopg.connect(ENV["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres") as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+        "postgresql": pg,
+    }
+
+
+def print_table(document: dict) -> None:
+    log(
+        f"\n{'scenario':<46} {'req':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'peak RSS MB':>12}"
+    )
+    for name, r in document["scenarios"].items():
+        memory = r.get("memory", {}).get("total_mb", "")
+        log(
+            f"{name[:46]:<46} {r.get('requests', 0):>6} {r.get('throughput_rps', 0):>8} "
+            f"{r.get('p50_ms', 0):>8} {r.get('p95_ms', 0):>8} {r.get('p99_ms', 0):>8} "
+            f"{memory:>12}"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
