@@ -5,6 +5,8 @@ scrambled deliveries end right, and a JUnit upload is parsed by the worker."""
 import json
 import random
 import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from dashboard.models import OutboxState
 from pipelines.models import Run, TestReport, WebhookDelivery
+from pipelines.services.webhooks import signature_for
 from tests.pipelines.conftest import FIXTURES, deliver, event_of, sample_payloads
 from tests.pipelines.test_webhooks import EXPECTED_RUNS, final_state
 
@@ -117,8 +120,17 @@ def test_the_webhooks_request_id_reaches_the_workers_log_lines(
     assert {line.get("request_id") for line in lines} == {"gh-req-7f3a9"}
 
 
-def test_scrambled_deliveries_with_duplicates_against_a_live_worker_end_right(
-    ingest_worker, client, ci_domain, testdata
+def http_post(url: str, body: bytes, headers: dict) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_scrambled_deliveries_with_duplicates_over_http_to_a_live_server_and_worker(
+    ingest_worker, live_server, ci_domain, testdata
 ):
     rng = random.Random(99)
     deliveries = [
@@ -126,11 +138,29 @@ def test_scrambled_deliveries_with_duplicates_against_a_live_worker_end_right(
     ]
     scrambled = deliveries + rng.sample(deliveries, 8)
     rng.shuffle(scrambled)
+    url = f"{live_server.url}/api/v1/webhooks/github"
+    codes = []
     for delivery_id, event, body in scrambled:
-        assert deliver(client, event, body, delivery_id=delivery_id).status_code in (
-            200,
-            202,
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery_id,
+            "X-Hub-Signature-256": signature_for(body),
+            "User-Agent": "GitHub-Hookshot/044aadd",
+        }
+        codes.append(http_post(url, body, headers))
+    assert sorted(set(codes)) == [200, 202]
+    assert codes.count(202) == len(deliveries)
+    tampered = http_post(
+        url,
+        scrambled[0][2] + b" ",
+        {
+            "X-GitHub-Event": "push",
+            "X-GitHub-Delivery": "t",
+            "X-Hub-Signature-256": signature_for(scrambled[0][2]),
+        },
+    )
+    assert tampered == 401
     wait_for(
         lambda: not WebhookDelivery.objects.exclude(state=OutboxState.DONE).exists(),
         120,
