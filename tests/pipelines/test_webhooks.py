@@ -427,3 +427,32 @@ def test_signature_helper_matches_a_manual_hmac():
     body = uuid.uuid4().bytes
     expected = hmac.new(b"k", body, hashlib.sha256).hexdigest()
     assert webhooks.signature_for(body, "k") == f"sha256={expected}"
+
+
+def test_the_replay_command_replays_what_was_ignored_for_a_repository(
+    client, db, testdata
+):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    deliver(
+        client, "workflow_run", _workflow_run(testdata, "completed"), delivery_id="a"
+    )
+    deliver(
+        client, "workflow_run", _workflow_run(testdata, "requested"), delivery_id="b"
+    )
+    process_all()
+    with pytest.raises(CommandError, match="not mapped"):
+        call_command("replay_deliveries", repository="octo-org/octo-repo")
+    dashboard_services.repository_map(
+        full_name="octo-org/octo-repo", domain=DomainFactory(slug="cmd-domain")
+    )
+    out = StringIO()
+    call_command("replay_deliveries", repository="OCTO-ORG/octo-repo", stdout=out)
+    assert "Replayed 2 deliveries." in out.getvalue()
+    process_all()
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"done"}
+    out = StringIO()
+    call_command("replay_deliveries", "a", stdout=out)
+    assert "a: done, not replayed" in out.getvalue()
