@@ -28,6 +28,7 @@ def test_check_deploy_has_no_warnings_under_production_settings():
         "SECRET_KEY": "a-real-production-secret-" + "k3y!" * 12,
         "ALLOWED_HOSTS": "controlplane.example.org",
         "SECURE_SSL_REDIRECT": None,  # the test suite turns it off; production not
+        "DJANGO_ALLOW_ASYNC_UNSAFE": None,  # set for the browser tests only
     }
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
