@@ -1,5 +1,6 @@
 """Shared fixtures: real services, a real Celery worker, shared test data."""
 
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -9,6 +10,14 @@ import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTDATA = ROOT.parent / "shared" / "testdata"
+
+# Hypothesis explores at random on developers' machines; in CI (CI=true) it runs a
+# fixed set of examples so a submission's result does not depend on luck.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from check_services import unreachable  # noqa: E402
