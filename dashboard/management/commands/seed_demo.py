@@ -140,6 +140,9 @@ class Command(BaseCommand):
             )
         t0 = time.monotonic()
         with connection.cursor() as cursor:
+            # Inside an outer transaction (tests) deferred foreign-key checks are
+            # still pending, and PostgreSQL will not build an index over them.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for definition in dropped:
                 cursor.execute(definition)
         self.stdout.write(
