@@ -197,7 +197,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.refresh_rollups",
         "schedule": env_int("ROLLUP_REFRESH_SECONDS", 60),
     },
+    "purge-idempotency-keys": {
+        "task": "pipelines.purge_idempotency_keys",
+        "schedule": 3600,
+    },
 }
+# Idempotency-Key answers are replayed for this many days, then forgotten.
+IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)
 # Outbox rows older than this without being processed are enqueued again.
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
 

@@ -1,5 +1,6 @@
-"""Ingestion tasks: process a webhook delivery, parse a JUnit report. Thin: ids
-in, one idempotent service call; a database blip retries, bad data does not."""
+"""Ingestion tasks: process a webhook delivery, parse a JUnit report, purge old
+idempotency keys. Thin: ids in, one idempotent service call; a database blip
+retries, bad data does not."""
 
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError
@@ -25,3 +26,10 @@ def parse_junit_task(self, report_id: int) -> str:
         return report_parse(report_id=report_id)
     except (InterfaceError, DatabaseError) as exc:
         raise TransientError(f"database: {exc}") from exc
+
+
+@shared_task(name="pipelines.purge_idempotency_keys", **task_options(max_retries=0))
+def purge_idempotency_keys_task(self) -> int:
+    from pipelines.services.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

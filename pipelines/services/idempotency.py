@@ -9,9 +9,12 @@ client may retry it.
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from dashboard.models import Domain
 from dashboard.problems import problem
@@ -100,3 +103,12 @@ def _replay(record: IdempotencyRecord, wanted: str) -> HttpResponse:
         response["Location"] = record.location
     response["Idempotent-Replayed"] = "true"
     return response
+
+
+def idempotency_keys_purge(*, older_than: timedelta | None = None) -> int:
+    """Forget answers older than IDEMPOTENCY_KEY_DAYS: a retry comes within
+    minutes, and the table must not grow forever."""
+    older_than = older_than or timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
+    cutoff = timezone.now() - older_than
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

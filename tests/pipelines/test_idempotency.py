@@ -60,3 +60,23 @@ def test_concurrent_requests_with_one_key_have_one_effect(ci_token, monkeypatch)
     assert answers[0][1] == answers[1][1]
     assert Run.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
+
+
+def test_old_keys_are_purged_and_recent_ones_kept(ci_domain):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pipelines.tasks import purge_idempotency_keys_task
+
+    old = IdempotencyRecord.objects.create(
+        domain=ci_domain, key="old", method="POST", path="/x", request_hash="a"
+    )
+    IdempotencyRecord.objects.create(
+        domain=ci_domain, key="new", method="POST", path="/x", request_hash="b"
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+    assert purge_idempotency_keys_task.apply().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
