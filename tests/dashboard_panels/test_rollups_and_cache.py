@@ -106,3 +106,17 @@ def test_dashboard_renders_from_the_database_when_redis_is_down(
         response = engineer_client.get(panel, {"range": "24h"}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         assert b"fig-" in response.content
+
+
+def test_rebuild_rollups_command_replaces_one_domains_rows(build, domain, capsys):
+    from django.core.management import CommandError, call_command
+
+    build.runs(6)
+    rollups_refresh()
+    before = _snapshot()
+    CIRollup.objects.update(runs=999)  # corrupt them; the rebuild must fix it
+    call_command("rebuild_rollups", "--domain", domain.slug)
+    assert _snapshot() == before
+    assert "ci rollup rows" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No such domain: nope"):
+        call_command("rebuild_rollups", "--domain", "nope")
