@@ -44,12 +44,13 @@ class Chart:
 def _layout(title: str, y_title: str, *, y_range: list[float] | None = None) -> dict:
     layout: dict = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "margin": {"l": 56, "r": 16, "t": 40, "b": 40},
-        "height": 300,
+        "margin": {"l": 56, "r": 16, "t": 40, "b": 16},
+        "height": 340,
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "hovermode": "x unified",
-        "legend": {"orientation": "h", "y": -0.2},
+        # Below the axis title, growing downwards with the number of series.
+        "legend": {"orientation": "h", "y": -0.28, "yanchor": "top"},
         "xaxis": {"type": "date", "title": {"text": "Time (UTC)"}},
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
     }
@@ -269,7 +270,7 @@ def ingestion_chart(data: dict) -> Chart:
     points = data["points"]
     return stacked_bars(
         key="ingestion",
-        title="Webhook deliveries per hour",
+        title=f"Webhook deliveries per {data.get('per', 'hour')}",
         y_title="Deliveries",
         x=[p["t"] for p in points],
         stacks=[

@@ -14,6 +14,11 @@ class TimeRange:
     span: timedelta
     step: timedelta  # width of one chart point
 
+    @property
+    def step_label(self) -> str:
+        hours = int(self.step.total_seconds() // 3600)
+        return {1: "hour", 24: "day"}.get(hours, f"{hours} hours")
+
 
 RANGES: dict[str, TimeRange] = {
     r.key: r

@@ -49,6 +49,7 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     ]
     sizes = approximate_counts(list(BIG_TABLES))
     return {
+        "per": time_range.step_label,
         "points": points,
         "totals": {
             "received": sum(p["ok"] + p["failed"] for p in points),
