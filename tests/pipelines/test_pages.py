@@ -6,7 +6,7 @@ import pytest
 
 from dashboard.models import OutboxState
 from pipelines.models import Outcome, WebhookDelivery
-from tests.factories import DomainFactory, UserFactory, member
+from tests.factories import EDGE_TIMES, DomainFactory, UserFactory, member
 from tests.pipelines.factories import (
     JobFactory,
     RunFactory,
@@ -48,8 +48,8 @@ def login(client, user):
 
 # --- Runs -----------------------------------------------------------------------
 def test_the_runs_page_lists_the_domains_runs_newest_first(client, people, repo):
-    old = RunFactory(repository=repo, workflow="CI", run_number=7)
-    new = RunFactory(repository=repo, workflow="CI", run_number=8)
+    old = RunFactory(repository=repo, workflow="CI", started_at=EDGE_TIMES[0])
+    new = RunFactory(repository=repo, workflow="CI", started_at=EDGE_TIMES[1])
     RunFactory(workflow="MARKER-foreign")  # another domain's run
     response = login(client, people["viewer"]).get("/d/payments-ci/runs/")
     html = response.content.decode()
