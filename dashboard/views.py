@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,15 @@ from dashboard.models import DeadLetter, Domain
 from dashboard.pagination import BadCursor, clamp_page_size, keyset_page
 
 DETAIL = "dashboard/domain_detail.html"
+# Other apps' pages about one domain, linked from the domain page when installed.
+DOMAIN_PAGES = [
+    ("Dashboard", "dash:dashboard"),
+    ("CI runs", "pipelines:runs"),
+    ("Webhook deliveries", "pipelines:deliveries"),
+    ("Budgets", "gates:budgets"),
+    ("Flaky tests", "gates:flaky-tests"),
+    ("Exports", "dash:export-list"),
+]
 
 
 def domain_view(
@@ -94,11 +104,22 @@ def _row_context(request: HttpRequest, domain: Domain, membership, **extra) -> d
     }
 
 
+def _domain_pages(domain: Domain) -> list[tuple[str, str]]:
+    pages = []
+    for label, name in DOMAIN_PAGES:
+        try:
+            pages.append((label, reverse(name, kwargs={"slug": domain.slug})))
+        except NoReverseMatch:
+            continue  # that app's pages are not installed here
+    return pages
+
+
 def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
     actions = request.domain_actions
     context = {
         "domain": domain,
         "can": _can(actions),
+        "pages": _domain_pages(domain),
         "services": domain.services.all(),
         "repositories": domain.repositories.all(),
         "members": selectors.memberships_of(domain).order_by("user__username"),

@@ -521,3 +521,17 @@ def test_the_last_admin_cannot_be_demoted_or_removed(client, world):
     response = client.post(url("member-remove", "alpha-zq", pk=own.pk))
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=own.pk).exists()
+
+
+def test_domain_page_links_to_the_domains_other_pages(client, world):
+    text = (
+        as_user(client, world.people["viewer"])
+        .get(url("domain-detail", "alpha-zq"))
+        .content.decode()
+    )
+    from dashboard.views import DOMAIN_PAGES
+
+    for label, name in DOMAIN_PAGES:
+        assert (
+            f'href="{reverse(name, kwargs={"slug": "alpha-zq"})}">{label}</a>' in text
+        )
