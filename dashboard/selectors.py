@@ -99,3 +99,14 @@ def leaves_no_admin(
         )
     )
     return admins == {user.pk}
+
+
+def roles_of(user: AbstractBaseUser) -> dict[int, str]:
+    """Domain id → the label of `user`'s role there."""
+    labels = dict(policy.Role.choices)
+    return {
+        domain_id: labels[role]
+        for domain_id, role in Membership.objects.filter(user=user).values_list(
+            "domain_id", "role"
+        )
+    }

@@ -116,13 +116,16 @@ def _domain_pages(domain: Domain) -> list[tuple[str, str]]:
 
 def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
     actions = request.domain_actions
+    members = list(selectors.memberships_of(domain).order_by("user__username"))
+    mine = next((m for m in members if m.user_id == request.user.pk), None)
     context = {
         "domain": domain,
         "can": _can(actions),
         "pages": _domain_pages(domain),
         "services": domain.services.all(),
         "repositories": domain.repositories.all(),
-        "members": selectors.memberships_of(domain).order_by("user__username"),
+        "members": members,
+        "my_role": mine.get_role_display() if mine else None,
         "roles": policy.Role.choices,
         "member_form": forms.MemberAddForm(),
         "token_form": forms.TokenCreateForm(),
@@ -137,7 +140,9 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
 @login_required
 def domain_list(request: HttpRequest) -> HttpResponse:
     domains = selectors.domains_for(request.user).order_by("slug")
-    return render(request, "dashboard/domain_list.html", {"domains": domains})
+    roles = selectors.roles_of(request.user)
+    rows = [(domain, roles.get(domain.pk)) for domain in domains]
+    return render(request, "dashboard/domain_list.html", {"rows": rows})
 
 
 @domain_view(policy.Action.BROWSE)

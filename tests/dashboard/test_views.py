@@ -53,6 +53,8 @@ def test_list_and_navigation_show_only_your_domains(client, world):
     assert "Alpha MARKERA-name" in html and "Beta MARKERB-name" not in html
     html = as_user(client, world.outsider).get("/").content.decode()
     assert "Beta MARKERB-name" in html and "MARKERA" not in html
+    html = as_user(client, world.people["engineer"]).get("/").content.decode()
+    assert "Your role: Engineer" in html
     html = as_user(client, world.superuser).get("/").content.decode()
     assert "Beta MARKERB-name" in html and "Alpha MARKERA-name" in html
 
@@ -91,6 +93,7 @@ def test_engineer_sees_tokens_but_cannot_manage_members(client, world):
         .content.decode()
     )
     assert "MARKERA-token" in text and "Create a token" in text
+    assert "Your role here: <strong>Engineer</strong>" in text
     assert "Save member" not in text and url("audit-log", "alpha-zq") not in text
 
 
