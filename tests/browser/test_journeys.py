@@ -13,6 +13,15 @@ from tests.factories import DomainFactory, RepositoryFactory, UserFactory, membe
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """The full suite runs beside these on two busy cores: wait for pages longer
+    than Playwright's 5 s before calling an assertion failed."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)  # Playwright's default, for other tests
+
+
 @pytest.fixture
 def domains():
     mine = DomainFactory(slug="payments", name="Payments", description="Cards")
