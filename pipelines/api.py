@@ -124,7 +124,7 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
 
 
 # --- CI runs ------------------------------------------------------------------------
-def run_json(run: Run, request: HttpRequest | None = None) -> dict:
+def run_json(run: Run) -> dict:
     return {
         "id": run.pk,
         "provider": run.provider,

@@ -4,7 +4,6 @@ field validation with problem+json answers, the repository of a token's domain."
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
@@ -200,11 +199,3 @@ def repository_of(domain: Domain, full_name: str) -> Repository:
 
 def isoformat(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def absolute(request: HttpRequest, path: str) -> str:
-    return request.build_absolute_uri(path)
-
-
-def as_json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
