@@ -549,3 +549,13 @@ def test_every_post_honours_idempotency_keys(api, testdata):
     assert api.post("/api/v1/perf", perf_body(), key="f").status_code == 201
     assert api.post("/api/v1/perf", perf_body(p95_ms=1), key="f").status_code == 409
     assert IdempotencyRecord.objects.count() == 2
+
+
+def test_run_detail_query_count_is_constant_in_reports(api, run):
+    from tests.pipelines.factories import TestReportFactory
+
+    api.get(f"/api/v1/ci/runs/{run.pk}")  # token last-used write happens once
+    assert_constant_queries(
+        lambda n: TestReportFactory.create_batch(n, run=run),
+        lambda: api.get(f"/api/v1/ci/runs/{run.pk}"),
+    )
