@@ -99,7 +99,16 @@ _primary = dj_database_url.parse(
 if _primary["ENGINE"].endswith("sqlite3"):
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     _primary["CONN_MAX_AGE"] = 0
-    _primary.setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default has a web server and worker processes writing at once:
+    # WAL lets readers go on during a write, and IMMEDIATE transactions take the
+    # write lock up front instead of failing with "database is locked" on upgrade.
+    _primary.setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 _replica_url = os.environ.get("DATABASE_REPLICA_URL")
 _replica = (
     dj_database_url.parse(_replica_url, conn_max_age=60)
