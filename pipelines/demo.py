@@ -15,9 +15,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard.models import OutboxState, Repository
-from pipelines.models import Run, TestReport, WebhookDelivery
-from pipelines.services import junit, perf, plans, runs, webhooks
+from dashboard.models import Domain, OutboxState, Repository
+from pipelines.models import PerfSample, QueryPlan, Run, TestReport, WebhookDelivery
+from pipelines.services import budgets, junit, perf, plans, runs, webhooks
 
 REPOSITORIES = [
     "acme/payments-api",
@@ -93,6 +93,9 @@ def load() -> None:
             continue
         _runs(repository, anchor)
         _perf_and_plans(repository, anchor)
+    payments = Domain.objects.filter(slug="payments").first()
+    if payments is not None:
+        _budgets(payments)
     _deliveries(anchor)
 
 
@@ -157,7 +160,7 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
         branch = "main" if i else "feature/slow-path"
         regression = 1.35 if i == 0 else 1.0
         p95 = round(rng.uniform(180, 220) * regression, 1)
-        perf.perf_sample_record(
+        sample, _ = perf.perf_sample_record(
             domain=domain,
             repository=repository,
             scenario="checkout",
@@ -170,8 +173,11 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
             peak_memory_mb=round(rng.uniform(380, 460) * regression, 1),
             sample_count=5000,
         )
+        # Spread over the last days (newest is the regression) so charts show a line.
+        measured = anchor - timedelta(days=7 - i, hours=-9)
+        PerfSample.objects.filter(pk=sample.pk).update(created_at=measured)
         seq = i == 0
-        plans.query_plan_record(
+        plan, _ = plans.query_plan_record(
             domain=domain,
             repository=repository,
             query_name="orders_by_customer",
@@ -190,6 +196,31 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
                 }
             ],
         )
+        QueryPlan.objects.filter(pk=plan.pk).update(created_at=measured)
+
+
+# What a team would keep in its repository and PUT to /api/v1/budgets.
+DEMO_BUDGETS = {
+    "perf": [
+        {
+            "scenario": "checkout",
+            "p95_ms_max": 250,
+            "memory_mb_max": 500,
+            "max_regression_pct": 20,
+        }
+    ],
+    "query_plans": [
+        {
+            "query_name": "orders_by_customer",
+            "max_total_cost": 5000,
+            "no_seq_scan_tables": ["orders"],
+        }
+    ],
+}
+
+
+def _budgets(domain: Domain) -> None:
+    budgets.budgets_replace(domain=domain, document=DEMO_BUDGETS, actor_label="demo")
 
 
 def _deliveries(anchor: datetime) -> None:
