@@ -538,3 +538,19 @@ def test_domain_page_links_to_the_domains_other_pages(client, world):
         assert (
             f'href="{reverse(name, kwargs={"slug": "alpha-zq"})}">{label}</a>' in text
         )
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, world):
+    response = client.post(
+        "/login/", {"username": world.people["viewer"].username, "password": "nope"}
+    )
+    assert response.status_code == 200
+    assert "did not match" in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_a_view_cannot_declare_an_action_the_policy_does_not_know():
+    from dashboard.views import domain_view
+
+    with pytest.raises(ValueError):
+        domain_view("launch_missiles")
