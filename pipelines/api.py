@@ -4,6 +4,7 @@ call, answer JSON (errors are problem+json)."""
 
 import json
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -170,13 +171,10 @@ def report_json(report: TestReport) -> dict:
     }
 
 
-@token_required(scope="ci")
-def ci_runs(request: HttpRequest) -> HttpResponse:
-    """GET: list the domain's runs. POST: upsert one."""
-    if request.method == "GET":
-        return _ci_runs_list(request)
-    if request.method != "POST":
-        return method_not_allowed("GET, POST")
+def _idempotent_json_post(
+    request: HttpRequest, handle: Callable[[HttpRequest, bytes], HttpResponse]
+) -> HttpResponse:
+    """Read a bounded JSON body, then answer once per Idempotency-Key."""
     try:
         body = read_body(request, limit=JSON_BODY_LIMIT)
     except ApiError as exc:
@@ -185,8 +183,18 @@ def ci_runs(request: HttpRequest) -> HttpResponse:
         request,
         domain=request.domain,
         digest=body_digest(body),
-        call=lambda: _ci_run_upsert(request, body),
+        call=lambda: handle(request, body),
     )
+
+
+@token_required(scope="ci")
+def ci_runs(request: HttpRequest) -> HttpResponse:
+    """GET: list the domain's runs. POST: upsert one."""
+    if request.method == "GET":
+        return _ci_runs_list(request)
+    if request.method != "POST":
+        return method_not_allowed("GET, POST")
+    return _idempotent_json_post(request, _ci_run_upsert)
 
 
 def _ci_run_upsert(request: HttpRequest, body: bytes) -> HttpResponse:
@@ -378,16 +386,7 @@ def perf_json(sample: PerfSample) -> dict:
 def perf_samples(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed("POST")
-    try:
-        body = read_body(request, limit=JSON_BODY_LIMIT)
-    except ApiError as exc:
-        return exc.response()
-    return idempotent_call(
-        request,
-        domain=request.domain,
-        digest=body_digest(body),
-        call=lambda: _perf_record(request, body),
-    )
+    return _idempotent_json_post(request, _perf_record)
 
 
 def _perf_record(request: HttpRequest, body: bytes) -> HttpResponse:
@@ -450,16 +449,7 @@ def plan_json(plan: QueryPlan) -> dict:
 def query_plans(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed("POST")
-    try:
-        body = read_body(request, limit=JSON_BODY_LIMIT)
-    except ApiError as exc:
-        return exc.response()
-    return idempotent_call(
-        request,
-        domain=request.domain,
-        digest=body_digest(body),
-        call=lambda: _plan_record(request, body),
-    )
+    return _idempotent_json_post(request, _plan_record)
 
 
 def _plan_record(request: HttpRequest, body: bytes) -> HttpResponse:
