@@ -1,32 +1,10 @@
 """OpenAPI fragment for budgets, gate verdicts and flaky tests (merged by
 pipelines.openapi)."""
 
+from pipelines.openapi_common import AUTH_ERRORS, TOKEN
+from pipelines.openapi_common import json_response as _json
+from pipelines.openapi_common import problem_response as _problem
 
-def _problem(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/Problem"}
-            }
-        },
-    }
-
-
-def _json(description: str, schema: str) -> dict:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-        },
-    }
-
-
-TOKEN = [{"ingestToken": []}]
-AUTH_ERRORS = {
-    "401": _problem("No token, or an unknown or revoked one."),
-    "403": _problem("The token lacks the `ci` scope."),
-}
 LIMIT = {"type": ["number", "null"], "minimum": 0}
 
 PATHS = {
