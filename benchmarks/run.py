@@ -308,7 +308,14 @@ def prepare() -> dict:
     for depth in depths:
         at = runs.values_list("started_at", "id")[depth]
         cursors.append(_encode([at[0], at[1]]))
+    from dashboard.panels.common import approximate_counts
+
+    sizes = approximate_counts(
+        ["pipelines_run", "pipelines_testresult", "pipelines_perfsample"],
+        using="default",
+    )
     return {
+        "dataset": {"domains": len(domains), **sizes},
         "session": session,
         "domains": [s for s, _ in domains],
         "token": token,
@@ -485,6 +492,7 @@ def main() -> int:
         "machine": machine,
         "gunicorn_workers": WORKERS,
         "setup": timings,
+        "dataset_approx_rows": facts["dataset"],
         "scenarios": results,
     }
     out = ROOT / "benchmarks" / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
@@ -526,6 +534,7 @@ def machine_info() -> dict:
 
 
 def print_table(document: dict) -> None:
+    log(f"\nDataset (≈ rows): {document['dataset_approx_rows']}")
     log(
         f"\n{'scenario':<46} {'req':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'peak RSS MB':>12}"
