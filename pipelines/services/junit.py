@@ -209,11 +209,12 @@ def _case(elem, *, suite: str) -> Case:
             message, details = _problem(child)
         elif kind in ("system-out", "system-err") and child.text:
             output.append(child.text)
-    name = elem.get("name") or "(unnamed)"
+    # A blank name (some reporters write " ") is as good as none.
+    name = _clip(elem.get("name"), 1000) or "(unnamed)"
     return Case(
         suite=_clip(suite, 500),
         classname=_clip(elem.get("classname") or elem.get("class"), 500),
-        name=_clip(name, 1000),
+        name=name,
         file=_clip(elem.get("file"), 500),
         line=_int(elem.get("line")),
         outcome=outcome,
