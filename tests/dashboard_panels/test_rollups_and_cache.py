@@ -120,3 +120,28 @@ def test_rebuild_rollups_command_replaces_one_domains_rows(build, domain, capsys
     assert "ci rollup rows" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No such domain: nope"):
         call_command("rebuild_rollups", "--domain", "nope")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+@pytest.mark.xdist_group("worker")
+def test_the_beat_task_refreshes_rollups_in_a_real_worker(build, celery_worker):
+    import time
+
+    from django.conf import settings
+
+    from config.tasks import enqueue
+    from dashboard.rollups import refresh_rollups_task
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["refresh-rollups"]["task"]
+        == refresh_rollups_task.name
+    )
+    build.runs(7)
+    assert enqueue(refresh_rollups_task)
+    deadline = time.monotonic() + 60
+    while not CIRollup.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sum(CIRollup.objects.values_list("runs", flat=True)) == 7, (
+        celery_worker.output()[-3000:]
+    )
