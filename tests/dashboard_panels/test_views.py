@@ -210,3 +210,20 @@ def test_bench_noop_exists_only_when_switched_on(client, settings):
     assert client.get("/bench/noop").status_code == 404
     settings.BENCHMARK_ENDPOINTS = True
     assert client.get("/bench/noop").status_code == 204
+
+
+def test_chart_tables_escape_what_they_show():
+    from dashboard.charts import line_chart
+
+    chart = line_chart(
+        key="k",
+        title="T",
+        y_title="Y",
+        unit="ms",
+        series=[
+            {"name": "<script>x</script>", "x": ["2026-02-29T00:00:00Z"], "y": [None]}
+        ],
+    )
+    html = chart.rows_html()
+    assert "<script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<td>—</td>" in html
