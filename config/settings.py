@@ -222,6 +222,9 @@ GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com")
 GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
 GITHUB_TIMEOUT_SECONDS = env_int("GITHUB_TIMEOUT_SECONDS", 10)
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The control plane's own repository (OWNER/NAME): when GitHub reports a successful
+# deployment of it, the panel caches are warmed (see docs/dashboard.md).
+CONTROLPLANE_REPOSITORY = os.environ.get("CONTROLPLANE_REPOSITORY", "")
 
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

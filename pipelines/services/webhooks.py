@@ -466,7 +466,23 @@ def _deployment_status(*, delivery, repository, payload) -> str:
         deployment.state_status_id = status["id"]
         deployment.environment_url = status.get("environment_url") or ""
         deployment.save()
+        if deployment.state == "success" and _is_control_plane(repository):
+            _warm_caches_after_own_deploy()
     return ""
+
+
+def _is_control_plane(repository: Repository) -> bool:
+    own = settings.CONTROLPLANE_REPOSITORY
+    return bool(own) and repository.full_name.lower() == own.lower()
+
+
+def _warm_caches_after_own_deploy() -> None:
+    """A new release of the control plane itself starts with cold panel caches
+    (their keys carry the schema version): fill them before users do."""
+    from dashboard.warming import warm_caches_task
+
+    logger.info("own deployment succeeded; warming panel caches")
+    enqueue_on_commit(warm_caches_task)
 
 
 def _status(*, delivery, repository, payload) -> str:
