@@ -23,10 +23,5 @@ urlpatterns = [
         exports.export_download,
         name="export-download",
     ),
-    path(
-        "assets/plotly-<str:version>.min.js",
-        views_dashboard.plotly_js,
-        name="plotly-js",
-    ),
     path("bench/noop", views_dashboard.bench_noop, name="bench-noop"),
 ]

@@ -5,15 +5,12 @@ template (django-template-partials). Panel data is cached per (panel, domain,
 range) in Redis and built from the rollups when it is not (or Redis is down).
 """
 
-from pathlib import Path
 
-import plotly
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -26,8 +23,6 @@ from dashboard.panels.common import RANGES, BadRange, time_range
 from dashboard.problems import problem
 
 TEMPLATE = "dashboard/dashboard.html"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-PLOTLY_VERSION = plotly.__version__
 
 
 @login_required
@@ -44,7 +39,6 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
         "range": chosen,
         "ranges": RANGES.values(),
         "panels": PANELS.values(),
-        "plotly_version": PLOTLY_VERSION,
     }
     # The range selector swaps only the panels (and pushes the URL).
     template = f"{TEMPLATE}#panels" if request.htmx else TEMPLATE
@@ -70,7 +64,6 @@ def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse
         "ranges": RANGES.values(),
         "panel": chosen_panel,
         "single_panel": True,
-        "plotly_version": PLOTLY_VERSION,
         "is_staff": request.user.is_staff,
     }
     if cursor and chosen_panel.slug == "ci-health":
@@ -110,19 +103,6 @@ def _panel_context(context: dict) -> dict:
         "failing": context.get("failing", data.get("failing")),
         "failing_next": context.get("failing_next", data.get("failing_next")),
     }
-
-
-@require_GET
-@cache_control(public=True, max_age=31_536_000, immutable=True)
-def plotly_js(request: HttpRequest, version: str) -> HttpResponse:
-    """plotly.min.js from the installed plotly package; the version in the URL
-    makes it safe to cache for a year."""
-    if version != PLOTLY_VERSION:
-        raise Http404("No such plotly version.")
-    return FileResponse(
-        open(PLOTLY_JS, "rb"),
-        content_type="text/javascript; charset=utf-8",
-    )
 
 
 def bench_noop(request: HttpRequest) -> HttpResponse:

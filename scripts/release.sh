@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+$PY manage.py collectstatic --noinput -v0
 $PY manage.py migrate --noinput
 $PY manage.py warm_caches

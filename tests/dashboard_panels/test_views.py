@@ -31,7 +31,7 @@ def test_shell_renders_every_panel_as_an_htmx_placeholder(engineer_client, domai
         assert f'hx-get="{url}?range=7d"' in html
     assert html.count('hx-trigger="load"') == len(PANELS)
     # plotly is served by us, never a CDN.
-    assert "/assets/plotly-" in html
+    assert "/static/plotly/plotly.min.js" in html
     assert "cdn" not in html.lower()
 
 
@@ -195,14 +195,17 @@ def test_ingestion_panel_counts_and_links_dead_letters(client, domain, build):
     assert "≈" in html and "approximate" in html
 
 
-def test_plotly_is_served_locally_and_cached_for_a_year(client):
-    from dashboard.views_dashboard import PLOTLY_VERSION
+def test_plotly_is_served_locally_by_whitenoise_from_the_plotly_package(client):
+    from django.templatetags.static import static
 
-    response = client.get(reverse("dash:plotly-js", args=[PLOTLY_VERSION]))
+    url = static("plotly/plotly.min.js")
+    response = client.get(url)
     assert response.status_code == 200
-    assert "max-age=31536000" in response["Cache-Control"]
-    assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
-    assert client.get(reverse("dash:plotly-js", args=["0.0.1"])).status_code == 404
+    assert "javascript" in response["Content-Type"]
+    body = b"".join(response.streaming_content)
+    assert b"plotly.js" in body[:2000].lower()
+    # Nothing else from plotly's package data is exposed.
+    assert client.get(static("plotly/widgetbundle.js")).status_code == 404
 
 
 def test_bench_noop_exists_only_when_switched_on(client, settings):
