@@ -5,7 +5,6 @@ template (django-template-partials). Panel data is cached per (panel, domain,
 range) in Redis and built from the rollups when it is not (or Redis is down).
 """
 
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
