@@ -225,21 +225,26 @@ def ci_duration_chart(data: dict) -> Chart:
     return chart
 
 
+def _against_budget(groups: list[dict], value: str, budget: str) -> list[dict]:
+    """One line per group (scenario or query) with its budget drawn beside it."""
+    return [
+        {
+            "name": g["name"],
+            "x": [p["t"] for p in g["points"]],
+            "y": [p[value] for p in g["points"]],
+            "budget": g.get(budget),
+        }
+        for g in groups
+    ]
+
+
 def perf_p95_chart(data: dict) -> Chart:
     return line_chart(
         key="perf-p95",
         title="p95 latency by scenario",
         y_title="p95 (ms)",
         unit="ms",
-        series=[
-            {
-                "name": s["name"],
-                "x": [p["t"] for p in s["points"]],
-                "y": [p["p95_ms"] for p in s["points"]],
-                "budget": s.get("p95_budget_ms"),
-            }
-            for s in data["scenarios"]
-        ],
+        series=_against_budget(data["scenarios"], "p95_ms", "p95_budget_ms"),
         value_format=",.0f",
     )
 
@@ -250,15 +255,7 @@ def perf_memory_chart(data: dict) -> Chart:
         title="Peak memory by scenario",
         y_title="Peak memory (MB)",
         unit="MB",
-        series=[
-            {
-                "name": s["name"],
-                "x": [p["t"] for p in s["points"]],
-                "y": [p["memory_mb"] for p in s["points"]],
-                "budget": s.get("memory_budget_mb"),
-            }
-            for s in data["scenarios"]
-        ],
+        series=_against_budget(data["scenarios"], "memory_mb", "memory_budget_mb"),
         value_format=",.0f",
     )
 
@@ -269,15 +266,7 @@ def plan_cost_chart(data: dict) -> Chart:
         title="Query-plan total cost by query",
         y_title="Planner total cost",
         unit="",
-        series=[
-            {
-                "name": q["name"],
-                "x": [p["t"] for p in q["points"]],
-                "y": [p["cost"] for p in q["points"]],
-                "budget": q.get("budget"),
-            }
-            for q in data["queries"]
-        ],
+        series=_against_budget(data["queries"], "cost", "budget"),
         value_format=",.0f",
     )
 
