@@ -282,11 +282,11 @@ def prepare() -> dict:
     django.setup()
     from django.test import Client
 
-    from dashboard import services
+    from dashboard.domains import services
+    from dashboard.domains.models import Domain
     from dashboard.management.commands.seed_demo import BENCH_PASSWORD, BENCH_USERNAME
-    from dashboard.models import Domain
-    from dashboard.pagination import _encode
-    from pipelines.models import Run
+    from dashboard.platform.pagination import _encode
+    from pipelines.ingest.models import Run
 
     client = Client()
     assert client.login(username=BENCH_USERNAME, password=BENCH_PASSWORD)
@@ -308,7 +308,7 @@ def prepare() -> dict:
     for depth in depths:
         at = runs.values_list("started_at", "id")[depth]
         cursors.append(_encode([at[0], at[1]]))
-    from dashboard.panels.common import approximate_counts
+    from dashboard.board.panels.common import approximate_counts
 
     sizes = approximate_counts(
         ["pipelines_run", "pipelines_testresult", "pipelines_perfsample"],
@@ -333,9 +333,9 @@ def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    from dashboard.models import Domain
-    from dashboard.panels import PANELS
-    from dashboard.panels.common import RANGES
+    from dashboard.board.panels import PANELS
+    from dashboard.board.panels.common import RANGES
+    from dashboard.domains.models import Domain
 
     statements: list[list[str]] = []
     for slug in domains:

@@ -40,7 +40,7 @@ TASK_DEFAULTS = {
 
 class ControlPlaneTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        from dashboard.services import dead_letter_record
+        from dashboard.platform.services import dead_letter_record
 
         try:
             dead_letter_record(
@@ -62,8 +62,18 @@ class ControlPlaneTask(Task):
         super().on_failure(exc, task_id, args, kwargs, einfo)
 
 
-def enqueue(task: Task, *args: object, **kwargs: object) -> bool:
+def task_named(name: str) -> Task:
+    """The registered task called `name`. Services enqueue by name so that they
+    never import the tasks modules that import them (tasks call services)."""
+    from config.celery import app
+
+    return app.tasks[name]
+
+
+def enqueue(task: Task | str, *args: object, **kwargs: object) -> bool:
     """Publish now; a broker outage is logged and left to the outbox sweeper."""
+    if isinstance(task, str):
+        task = task_named(task)
     try:
         task.apply_async(args=args, kwargs=kwargs)
         return True
@@ -75,7 +85,7 @@ def enqueue(task: Task, *args: object, **kwargs: object) -> bool:
         return False
 
 
-def enqueue_on_commit(task: Task, *args: object, **kwargs: object) -> None:
+def enqueue_on_commit(task: Task | str, *args: object, **kwargs: object) -> None:
     """Publish after the surrounding transaction commits (never before)."""
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
 

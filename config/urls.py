@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard import health
+from dashboard.platform import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -12,8 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("pipelines.urls")),  # /api/v1 ingestion and CI pages
-    path("", include("pipelines.urls_gates")),
-    path("", include("dashboard.urls_dashboard")),
-    path("", include("dashboard.urls")),
+    path("", include("pipelines.ingest.urls")),  # /api/v1 ingestion and CI pages
+    path("", include("pipelines.gates.urls")),
+    path("", include("dashboard.board.urls")),
+    path("", include("dashboard.domains.urls")),
+    path("", include("dashboard.platform.urls")),
 ]

@@ -9,10 +9,9 @@ Audit entries and permission denials are read-only: append-only by design.
 from django.contrib import admin
 from django.http import HttpRequest
 
-from dashboard import services
-from dashboard.models import (
+from dashboard.domains import services
+from dashboard.domains.models import (
     AuditEntry,
-    DeadLetter,
     Domain,
     IngestToken,
     Membership,
@@ -20,6 +19,7 @@ from dashboard.models import (
     Repository,
     Service,
 )
+from dashboard.platform.models import DeadLetter
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

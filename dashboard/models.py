@@ -1,257 +1,42 @@
-"""Domains and what hangs off them: services, repositories, members, tokens,
-the audit log, permission denials, dead letters, and the outbox base class."""
+"""The dashboard app's models module: Django loads an app's models from here,
+so it names every package's models (each package owns its own)."""
 
-from django.conf import settings
-from django.core.validators import RegexValidator
-from django.db import models
-from django.urls import reverse
-
-from dashboard.policy import Action, Role
-
-slug_validator = RegexValidator(
-    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
-    "Use lowercase letters, digits and hyphens (1–50), not starting or ending "
-    "with a hyphen.",
-)
-repo_validator = RegexValidator(
-    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
-    "Use GitHub's OWNER/NAME form, for example acme/payments-api.",
-)
-
-
-class Domain(models.Model):
-    slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["slug"]
-        default_permissions = ()
-        permissions = [(a.value, a.label) for a in Action]
-
-    def __str__(self) -> str:
-        return self.slug
-
-    def get_absolute_url(self) -> str:
-        return reverse("dashboard:domain-detail", kwargs={"slug": self.slug})
-
-
-class Service(models.Model):
-    domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="services"
-    )
-    slug = models.SlugField(max_length=50, validators=[slug_validator])
-    name = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["slug"]
-        constraints = [
-            models.UniqueConstraint(fields=["domain", "slug"], name="uniq_service_slug")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.domain.slug}/{self.slug}"
-
-
-class Repository(models.Model):
-    """A GitHub repository, tied to exactly one domain by its full name."""
-
-    domain = models.ForeignKey(
-        Domain, on_delete=models.PROTECT, related_name="repositories"
-    )
-    full_name = models.CharField(max_length=140, validators=[repo_validator])
-    # owner and name are derived from full_name (backfilled by migration 0002).
-    owner = models.CharField(max_length=39, blank=True)
-    name = models.CharField(max_length=100, blank=True)
-    default_branch = models.CharField(max_length=255, default="main")
-    pins_path = models.CharField(max_length=255, default="controlplane/pins.yaml")
-    migrations_path = models.CharField(max_length=255, default="migrations/")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["full_name"]
-        verbose_name_plural = "repositories"
-        constraints = [
-            # GitHub names are case-insensitive: Acme/API and acme/api are one repo.
-            models.UniqueConstraint(
-                models.functions.Lower("full_name"), name="uniq_repository_full_name"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.full_name
-
-
-class Membership(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=16, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["domain__slug", "user__username"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "domain"], name="uniq_membership")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.role} in {self.domain}"
-
-
-class IngestToken(models.Model):
-    """A machine credential for one domain. Only a hash of the secret is stored."""
-
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16, unique=True)
-    secret_hash = models.CharField(max_length=64)
-    scopes = models.JSONField(default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.name})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-
-class AuditEntry(models.Model):
-    """Append-only: who did what, where, with what before and after."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=64)
-    domain = models.ForeignKey(
-        Domain, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
-    )
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=300, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    request_id = models.CharField(max_length=128, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["domain", "-created_at", "-id"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
-
-
-class PermissionDenial(models.Model):
-    """One refused request; read by the control plane's "permission denials" SLO."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    action = models.CharField(max_length=64)
-    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.SET_NULL)
-    path = models.CharField(max_length=500, blank=True)
-    status_code = models.PositiveSmallIntegerField()
-    request_id = models.CharField(max_length=128, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.status_code} {self.action} {self.path}"
-
-
-class DeadLetter(models.Model):
-    """A task whose attempts were spent, kept with what is needed to replay it."""
-
-    task_name = models.CharField(max_length=200)
-    task_id = models.CharField(max_length=64, blank=True)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    error = models.TextField()
-    traceback = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=1)
-    request_id = models.CharField(max_length=128, blank=True)
-    domain = models.ForeignKey(
-        Domain,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="dead_letters",
-    )
-    failed_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    replayed_at = models.DateTimeField(null=True, blank=True)
-    replay_count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-failed_at", "-id"]
-        indexes = [
-            models.Index(
-                fields=["domain"],
-                condition=models.Q(replayed_at__isnull=True),
-                name="deadletter_waiting_idx",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task_name} {self.task_id} ({self.error[:60]})"
-
-
-class OutboxState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Processing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    IGNORED = "ignored", "Ignored"
-
-
-class OutboxRow(models.Model):
-    """Base for rows accepted over HTTP and processed later by a task.
-
-    Subclasses set `outbox_task_name`. The sweeper (dashboard.sweep_outbox)
-    re-enqueues rows still pending OUTBOX_STALE_SECONDS after they were last
-    enqueued, so nothing accepted is lost when the broker or a worker was down.
-    """
-
-    outbox_task_name: str = ""
-
-    state = models.CharField(
-        max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING
-    )
-    received_at = models.DateTimeField(auto_now_add=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    enqueue_count = models.PositiveIntegerField(default=0)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    request_id = models.CharField(max_length=128, blank=True)
-
-    class Meta:
-        abstract = True
-
-
-# The dashboard's rollups and exports live beside these (one module per concern).
-from dashboard.models_dashboard import (  # noqa: E402, F401
+from dashboard.board.models import (
     CIRollup,
     ExportJob,
+    ExportKind,
     IngestRollup,
     PerfRollup,
     PlanCostRollup,
     RollupWatermark,
 )
+from dashboard.domains.models import (
+    AuditEntry,
+    Domain,
+    IngestToken,
+    Membership,
+    PermissionDenial,
+    Repository,
+    Service,
+)
+from dashboard.platform.models import DeadLetter, OutboxRow, OutboxState
+
+__all__ = [
+    "AuditEntry",
+    "CIRollup",
+    "DeadLetter",
+    "Domain",
+    "ExportJob",
+    "ExportKind",
+    "IngestRollup",
+    "IngestToken",
+    "Membership",
+    "OutboxRow",
+    "OutboxState",
+    "PerfRollup",
+    "PermissionDenial",
+    "PlanCostRollup",
+    "Repository",
+    "RollupWatermark",
+    "Service",
+]

@@ -1,15 +1,7 @@
-"""Periodic plumbing tasks: the outbox sweeper."""
+"""The dashboard app's tasks module: Celery's autodiscovery imports it, so it
+names every package's tasks (each package owns its own)."""
 
-from celery import shared_task
+from dashboard.board import exports, rollups, warming
+from dashboard.platform import tasks as platform_tasks
 
-from config.tasks import task_options
-from dashboard.services import outbox_sweep
-
-
-@shared_task(name="dashboard.sweep_outbox", **task_options(max_retries=0))
-def sweep_outbox_task(self) -> int:
-    return outbox_sweep()
-
-
-# The dashboard's own tasks (rollup refresh, CSV exports) register on import.
-from dashboard import exports, rollups, warming  # noqa: E402, F401
+__all__ = ["exports", "platform_tasks", "rollups", "warming"]

@@ -1,22 +1,20 @@
 from django.apps import AppConfig
 
-GATES_LISTENER = "pipelines.services.gates.gates_evaluate_enqueue"
-GATES_OPENAPI = "pipelines.openapi_gates"
-
 
 class PipelinesConfig(AppConfig):
     name = "pipelines"
 
     def ready(self) -> None:
-        # Celery autodiscovers pipelines.tasks only; the gate tasks live beside it
-        # and must be registered in every worker.
-        import pipelines.tasks_gates  # noqa: F401
-        from pipelines import openapi
-        from pipelines.services import runs
+        from pipelines import tasks  # noqa: F401  (registers every package's tasks)
+        from pipelines.gates.services.gates import commit_evidence_received
+        from pipelines.ingest.signals import commit_evidence_changed
 
-        # Gates are judged again whenever ingestion changes a commit's CI data.
-        if GATES_LISTENER not in runs.COMMIT_DATA_LISTENERS:
-            runs.COMMIT_DATA_LISTENERS.append(GATES_LISTENER)
+        # Gates are judged again whenever ingestion changes a commit's evidence.
+        commit_evidence_changed.connect(
+            commit_evidence_received, dispatch_uid="gates.commit_evidence"
+        )
         # The gates' endpoints are described beside the ingestion ones.
-        if GATES_OPENAPI not in openapi.FRAGMENTS:
-            openapi.FRAGMENTS.append(GATES_OPENAPI)
+        from pipelines import openapi
+
+        if "pipelines.gates.openapi" not in openapi.FRAGMENTS:
+            openapi.FRAGMENTS.append("pipelines.gates.openapi")

@@ -14,7 +14,7 @@ from importlib import import_module
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-FRAGMENTS: list[str] = ["pipelines.openapi_ingest"]
+FRAGMENTS: list[str] = ["pipelines.ingest.openapi"]
 
 BASE = {
     "openapi": "3.1.0",

@@ -1,35 +1,7 @@
-"""Ingestion tasks: process a webhook delivery, parse a JUnit report, purge old
-idempotency keys. Thin: ids in, one idempotent service call; a database blip
-retries, bad data does not."""
+"""The pipelines app's tasks module: Celery's autodiscovery imports it, so it
+names every package's tasks (each package owns its own)."""
 
-from celery import shared_task
-from django.db import DatabaseError, InterfaceError
+from pipelines.gates import tasks as gates_tasks
+from pipelines.ingest import tasks as ingest_tasks
 
-from config.tasks import TransientError, task_options
-
-
-@shared_task(name="pipelines.process_delivery", **task_options())
-def process_delivery_task(self, delivery_id: int) -> str:
-    from pipelines.services.webhooks import delivery_process
-
-    try:
-        return delivery_process(delivery_id=delivery_id)
-    except (InterfaceError, DatabaseError) as exc:
-        raise TransientError(f"database: {exc}") from exc
-
-
-@shared_task(name="pipelines.parse_junit", **task_options())
-def parse_junit_task(self, report_id: int) -> str:
-    from pipelines.services.junit import report_parse
-
-    try:
-        return report_parse(report_id=report_id)
-    except (InterfaceError, DatabaseError) as exc:
-        raise TransientError(f"database: {exc}") from exc
-
-
-@shared_task(name="pipelines.purge_idempotency_keys", **task_options(max_retries=0))
-def purge_idempotency_keys_task(self) -> int:
-    from pipelines.services.idempotency import idempotency_keys_purge
-
-    return idempotency_keys_purge()
+__all__ = ["gates_tasks", "ingest_tasks"]

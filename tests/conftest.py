@@ -98,7 +98,7 @@ def _fresh_cache_and_breaker(settings):
     """Each test starts with an empty cache namespace and a closed breaker."""
     from django.core.cache import cache
 
-    from dashboard.caching import breaker
+    from dashboard.platform.caching import breaker
 
     breaker.close()
     try:

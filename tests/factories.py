@@ -9,7 +9,7 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from dashboard import services
+from dashboard.domains import services
 from dashboard.models import Domain, Repository, Service
 
 WEIRD_NAMES = [

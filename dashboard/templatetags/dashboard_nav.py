@@ -2,7 +2,7 @@
 
 from django import template
 
-from dashboard import selectors
+from dashboard.domains import selectors
 
 register = template.Library()
 

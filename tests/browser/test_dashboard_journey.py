@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.panels import PANELS
+from dashboard.board.panels import PANELS
 from tests.dashboard_panels.conftest import Builder
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 
@@ -36,7 +36,7 @@ def test_engineer_reads_the_dashboard_changes_range_and_pages_runs(
     builder = Builder(domain, repos)
     builder.everything(12)
     builder.runs(60, hours_ago=3, conclusion_every=2)  # 30 + 4 failing runs
-    from dashboard.rollups import rollups_refresh
+    from dashboard.board.rollups import rollups_refresh
 
     rollups_refresh()
     engineer = UserFactory(username="eve")

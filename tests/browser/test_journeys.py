@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard import services
+from dashboard.domains import services
 from dashboard.models import IngestToken, Membership, PermissionDenial, Service
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 

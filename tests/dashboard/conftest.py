@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from dashboard import services
+from dashboard.domains import services
 from dashboard.models import Domain, Service
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 

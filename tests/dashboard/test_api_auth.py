@@ -4,8 +4,8 @@ import pytest
 from django.http import JsonResponse
 from django.urls import path
 
-from dashboard import services
-from dashboard.api_auth import token_required
+from dashboard.domains import services
+from dashboard.domains.auth import token_required
 from dashboard.models import PermissionDenial
 from tests.factories import DomainFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dashboard import services
+from dashboard.domains import services
 from dashboard.models import AuditEntry, Domain, IngestToken, Membership, Repository
 from tests.factories import DomainFactory, UserFactory
 

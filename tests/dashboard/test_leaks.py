@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from dashboard import policy
+from dashboard.domains import policy
 from dashboard.models import IngestToken, Membership, PermissionDenial
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +142,7 @@ def test_each_role_gets_what_the_policy_says_and_nothing_of_other_domains(
     exactly where the policy refuses, never refused where it allows, and never
     shown anything of B.
 
-    Views built with dashboard.views.domain_view declare `required_action` and
+    Views built with dashboard.domains.views.domain_view declare `required_action` and
     must answer 403; other views may refuse with 403 or with selectors.domain_for's
     404, but every refusal must be counted and name an action the role lacks.
     """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from guardian.models import UserObjectPermission
 
-from dashboard import policy, services
+from dashboard.domains import policy, services
 from tests.factories import DomainFactory, UserFactory, member
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "docs" / "policy-matrix.json"

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from dashboard import services
+from dashboard.domains import services
 from dashboard.models import Service
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 from tests.support.queries import assert_constant_queries as _assert_constant

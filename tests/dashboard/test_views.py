@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from dashboard import services
+from dashboard.domains import services
 from dashboard.models import AuditEntry, IngestToken, Membership, PermissionDenial
 
 pytestmark = pytest.mark.django_db
@@ -474,7 +474,7 @@ def test_a_denial_is_logged_with_the_request_id(client, world):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(json_formatter())
-    logger = logging.getLogger("dashboard.services")
+    logger = logging.getLogger("dashboard.domains.services")
     logger.addHandler(handler)
     try:
         as_user(client, world.outsider)
@@ -532,7 +532,7 @@ def test_domain_page_links_to_the_domains_other_pages(client, world):
         .get(url("domain-detail", "alpha-zq"))
         .content.decode()
     )
-    from dashboard.views import DOMAIN_PAGES
+    from dashboard.domains.views import DOMAIN_PAGES
 
     for label, name in DOMAIN_PAGES:
         assert (
@@ -550,7 +550,7 @@ def test_a_wrong_password_is_refused_with_a_message(client, world):
 
 
 def test_a_view_cannot_declare_an_action_the_policy_does_not_know():
-    from dashboard.views import domain_view
+    from dashboard.domains.views import domain_view
 
     with pytest.raises(ValueError):
         domain_view("launch_missiles")

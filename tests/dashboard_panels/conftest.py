@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dashboard.rollups import rollups_refresh
+from dashboard.board.rollups import rollups_refresh
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 
 
@@ -126,7 +126,7 @@ class Builder:
         return WebhookDelivery.objects.bulk_create(rows)
 
     def verdicts(self, runs):
-        from pipelines.models.gates import GateVerdict
+        from pipelines.gates.models import GateVerdict
 
         now = timezone.now()
         rows = [
@@ -165,7 +165,7 @@ class Builder:
         return PullRequest.objects.bulk_create(rows)
 
     def flaky(self, n: int):
-        from pipelines.models.gates import FlakyTest
+        from pipelines.gates.models import FlakyTest
 
         now = timezone.now()
         rows = []

@@ -22,11 +22,11 @@ pytestmark = pytest.mark.django_db
 def _queries(domain: Domain) -> dict[str, tuple]:
     """name -> (queryset, cost budget, what the plan must use: an index name, or
     "no Seq Scan on <table>" for the big tables whose indexes others own)."""
-    from dashboard.exports import RUN_BATCH, export_rows, results_of_runs
+    from dashboard.board.exports import RUN_BATCH, export_rows, results_of_runs
+    from dashboard.board.panels.ci_health import failing_runs
     from dashboard.models import ExportJob
-    from dashboard.panels.ci_health import failing_runs
+    from pipelines.gates.models import FlakyTest, GateVerdict
     from pipelines.models import Run
-    from pipelines.models.gates import FlakyTest, GateVerdict
 
     now = timezone.now()
     since = now - timedelta(days=90)

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.exports import export_request, export_write
+from dashboard.board.exports import export_request, export_write
 from dashboard.models import ExportJob
 from tests.support.worker import WorkerProcess, purge_broker
 
@@ -117,7 +117,7 @@ def test_test_results_export_without_bom(domain, build, tmp_path, settings, engi
     job = export_write(export_id=job.pk)
     assert job.state == "done" and job.rows_written == 750
     assert export_write(export_id=job.pk) is None  # finished: left alone
-    from dashboard.exports import export_path
+    from dashboard.board.exports import export_path
 
     text = export_path(job).read_text(encoding="utf-8")
     assert not text.startswith("\ufeff")

@@ -6,14 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.models import CIRollup, IngestRollup, RollupWatermark
-from dashboard.rollups import (
+from dashboard.board.rollups import (
     DURATION_BOUNDS_S,
     duration_bucket,
     histogram_quantile,
     rollups_rebuild_all,
     rollups_refresh,
 )
+from dashboard.models import CIRollup, IngestRollup, RollupWatermark
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_the_beat_task_refreshes_rollups_in_a_real_worker(build, celery_worker):
     from django.conf import settings
 
     from config.tasks import enqueue
-    from dashboard.rollups import refresh_rollups_task
+    from dashboard.board.rollups import refresh_rollups_task
 
     assert (
         settings.CELERY_BEAT_SCHEDULE["refresh-rollups"]["task"]

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from dashboard.panels import PANELS
+from dashboard.board.panels import PANELS
 from tests.factories import DomainFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_each_panel_renders_its_charts_with_a_table(engineer_client, domain, bui
 
 def test_ci_health_numbers(engineer_client, domain, build):
     build.runs(9, conclusion_every=3)  # 3 failures, 6 successes
-    from dashboard.rollups import rollups_refresh
+    from dashboard.board.rollups import rollups_refresh
 
     rollups_refresh()
     url = reverse("dash:dashboard-panel", args=[domain.slug, "ci-health"])
@@ -122,7 +122,7 @@ def test_ci_health_numbers(engineer_client, domain, build):
 def test_perf_panel_draws_the_budget_and_lists_broken_commits(
     engineer_client, domain, build
 ):
-    from pipelines.models.gates import PerfBudget
+    from pipelines.gates.models import PerfBudget
 
     PerfBudget.objects.create(domain=domain, scenario="search", p95_ms_max=250)
     PerfBudget.objects.create(domain=domain, scenario="", memory_mb_max=320)
@@ -143,7 +143,7 @@ def test_perf_panel_draws_the_budget_and_lists_broken_commits(
 
 def test_failing_runs_page_through_with_a_cursor(engineer_client, domain, build):
     build.runs(75, conclusion_every=3)  # 25 failures, 10 per page
-    from dashboard.rollups import rollups_refresh
+    from dashboard.board.rollups import rollups_refresh
 
     rollups_refresh()
     url = reverse("dash:dashboard-panel", args=[domain.slug, "ci-health"])
@@ -181,7 +181,7 @@ def test_ingestion_panel_counts_and_links_dead_letters(client, domain, build):
     DeadLetter.objects.create(
         task_name="pipelines.process_delivery", error="boom", domain=domain
     )
-    from dashboard.rollups import rollups_refresh
+    from dashboard.board.rollups import rollups_refresh
 
     rollups_refresh()
     staff = UserFactory(username="root", is_staff=True, is_superuser=True)
@@ -191,7 +191,7 @@ def test_ingestion_panel_counts_and_links_dead_letters(client, domain, build):
     assert "<strong>10</strong> deliveries received" in html
     assert "<strong>4</strong> unmapped" in html
     assert "1</strong> dead letter waiting" in html
-    assert f'href="{reverse("dashboard:dead-letter-list")}"' in html
+    assert f'href="{reverse("platform:dead-letter-list")}"' in html
     assert "≈" in html and "approximate" in html
 
 
@@ -216,7 +216,7 @@ def test_bench_noop_exists_only_when_switched_on(client, settings):
 
 
 def test_chart_tables_escape_what_they_show():
-    from dashboard.charts import line_chart
+    from dashboard.board.charts import line_chart
 
     chart = line_chart(
         key="k",

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from dashboard.panels import PANELS
+from dashboard.board.panels import PANELS
 from tests.factories import UserFactory
 from tests.support.queries import assert_num_queries
 

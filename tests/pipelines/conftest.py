@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import services as dashboard_services
-from pipelines.services.webhooks import signature_for
+from dashboard.domains import services as dashboard_services
+from pipelines.ingest.services.webhooks import signature_for
 from tests.factories import DomainFactory, RepositoryFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"

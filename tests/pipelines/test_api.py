@@ -6,10 +6,10 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from dashboard import services as dashboard_services
+from dashboard.domains import services as dashboard_services
 from dashboard.models import OutboxState
+from pipelines.ingest.services import junit
 from pipelines.models import IdempotencyRecord, PerfSample, QueryPlan, Run, TestReport
-from pipelines.services import junit
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.conftest import FIXTURES
 from tests.pipelines.factories import RunFactory
@@ -329,7 +329,7 @@ def test_a_blank_report_is_422(api, run):
 
 
 def test_a_declared_length_over_the_limit_is_413_without_reading(api, run, monkeypatch):
-    from pipelines import api as pipelines_api
+    from pipelines.ingest import api as pipelines_api
 
     monkeypatch.setattr(pipelines_api, "JUNIT_MAX_BYTES", 1000)
     response = api.client.post(
@@ -344,7 +344,7 @@ def test_a_declared_length_over_the_limit_is_413_without_reading(api, run, monke
 
 
 def test_an_oversized_report_is_413(api, run, monkeypatch):
-    from pipelines import api as pipelines_api
+    from pipelines.ingest import api as pipelines_api
 
     monkeypatch.setattr(pipelines_api, "JUNIT_MAX_BYTES", 1000)
     body = b"<testsuite>" + b"<testcase name='x'/>" * 100 + b"</testsuite>"

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from dashboard.domains.services import ingest_token_create, ingest_token_revoke
 from dashboard.models import AuditEntry, PermissionDenial
-from dashboard.services import ingest_token_create, ingest_token_revoke
 from pipelines.models import PerfBudget, QueryPlanBudget
 from tests.factories import DomainFactory
 

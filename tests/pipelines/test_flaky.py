@@ -2,8 +2,8 @@
 
 import pytest
 
+from pipelines.gates.services.flaky import flaky_tests_record
 from pipelines.models import FlakyOccurrence, FlakyTest
-from pipelines.services.flaky import flaky_tests_record
 from tests.factories import RepositoryFactory
 from tests.pipelines.gates_factories import RunFactory, results_for, sha_for
 
@@ -64,7 +64,7 @@ def test_the_list_puts_the_latest_flip_first(repo):
         results_for(run, {name: "failed"})
         results_for(run, {name: "passed"})
         flaky_tests_record(repository=repo, sha=sha)
-    from pipelines.selectors_gates import flaky_tests_of
+    from pipelines.gates.selectors import flaky_tests_of
 
     names = [
         f.name for f in flaky_tests_of(repo.domain).order_by("-last_seen_at", "-id")

@@ -4,7 +4,7 @@ token's domain."""
 import pytest
 from django.utils import timezone
 
-from dashboard.services import ingest_token_create
+from dashboard.domains.services import ingest_token_create
 from pipelines.models import FlakyTest, GateVerdict
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.gates_factories import sha_for

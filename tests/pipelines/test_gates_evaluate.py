@@ -2,9 +2,9 @@
 
 import pytest
 
+from pipelines.gates.services import budgets as budget_services
+from pipelines.gates.services import gates
 from pipelines.models import FlakyTest, GateVerdict, GateVerdictChange
-from pipelines.services import budgets as budget_services
-from pipelines.services import gates
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.gates_factories import (
     PerfSampleFactory,
@@ -351,7 +351,7 @@ def test_enqueue_runs_after_commit_with_the_domain_for_dead_letters(
     repo, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    from pipelines.tasks_gates import gates_evaluate_task
+    from pipelines.gates.tasks import gates_evaluate_task
 
     monkeypatch.setattr(
         gates_evaluate_task,
@@ -364,12 +364,22 @@ def test_enqueue_runs_after_commit_with_the_domain_for_dead_letters(
     assert sent == [((repo.pk, SHA), {"domain_id": repo.domain_id})]
 
 
-def test_ingestion_listeners_include_the_gates():
-    from pipelines.services import runs
+def test_new_commit_evidence_enqueues_the_gates(
+    repo, monkeypatch, django_capture_on_commit_callbacks
+):
+    from pipelines.gates.tasks import gates_evaluate_task
+    from pipelines.ingest.services.runs import commit_data_changed
 
-    assert "pipelines.services.gates.gates_evaluate_enqueue" in (
-        runs.COMMIT_DATA_LISTENERS
+    sent = []
+    monkeypatch.setattr(
+        gates_evaluate_task,
+        "apply_async",
+        lambda args, kwargs: sent.append((tuple(args), kwargs)),
     )
+    with django_capture_on_commit_callbacks(execute=True):
+        commit_data_changed(repository_id=repo.pk, sha=SHA)
+        assert sent == []  # not before the commit
+    assert sent == [((repo.pk, SHA), {"domain_id": repo.domain_id})]
 
 
 def test_without_a_github_token_verdicts_say_they_were_not_posted(

@@ -5,9 +5,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from dashboard.pagination import keyset_page
+from dashboard.platform.pagination import keyset_page
+from pipelines.gates.selectors import flaky_tests_of, verdicts_for_commit
 from pipelines.models import FlakyTest, GateVerdict
-from pipelines.selectors_gates import flaky_tests_of, verdicts_for_commit
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.gates_factories import sha_for
 from tests.support.explain import explain_cost, plan_node_types

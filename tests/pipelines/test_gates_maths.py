@@ -5,7 +5,7 @@ import math
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pipelines.services.gates import fmt_number, fmt_pct, median, regression_pct
+from pipelines.gates.services.gates import fmt_number, fmt_pct, median, regression_pct
 
 latencies = st.floats(min_value=0.001, max_value=1e7, allow_nan=False)
 percent = st.floats(min_value=-99, max_value=1e4, allow_nan=False)

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.utils import timezone
 
+from pipelines.gates.services.budgets import budgets_replace
 from pipelines.models import GateVerdict, PerfBudget, QueryPlanBudget
-from pipelines.services.budgets import budgets_replace
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 from tests.pipelines.gates_factories import sha_for
 from tests.pipelines.test_gates_api import make_flaky
@@ -252,7 +252,7 @@ def test_the_commit_page_shows_the_verdicts(client, domain):
 
 
 def test_the_commit_page_shows_how_a_verdict_changed(client, domain):
-    from pipelines.services.gates import Verdict, gate_verdicts_store
+    from pipelines.gates.services.gates import Verdict, gate_verdicts_store
 
     repo = RepositoryFactory(domain=domain, full_name="acme/pay")
     sha = sha_for("history")

@@ -5,8 +5,8 @@ from django.db import connection
 from django.utils import timezone
 
 from config.tasks import PermanentError, TransientError
+from pipelines.gates.services import gates
 from pipelines.models import GateVerdict
-from pipelines.services import gates
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.gates_factories import sha_for
 
@@ -91,7 +91,7 @@ def test_a_verdict_that_changed_during_the_post_is_posted_again(
 
     fake_github.before_answer = judged_meanwhile
     sent = []
-    from pipelines.tasks_gates import gate_status_post_task
+    from pipelines.gates.tasks import gate_status_post_task
 
     monkeypatch.setattr(
         gate_status_post_task, "apply_async", lambda args, kwargs: sent.append(args)

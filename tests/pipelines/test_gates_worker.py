@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from dashboard.domains.services import ingest_token_create
 from dashboard.models import DeadLetter
-from dashboard.services import ingest_token_create
+from pipelines.gates.services import gates
+from pipelines.gates.services.budgets import budgets_replace
 from pipelines.models import GateVerdict
-from pipelines.services import gates
-from pipelines.services.budgets import budgets_replace
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.gates_factories import (
     PerfSampleFactory,

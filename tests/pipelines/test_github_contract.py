@@ -5,7 +5,7 @@ import pytest
 
 from config import request_context
 from config.tasks import PermanentError, TransientError
-from pipelines import github
+from pipelines.github import client as github
 
 pytest_plugins = ["tests.fakes.plugin"]
 

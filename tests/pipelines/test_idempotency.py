@@ -9,8 +9,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from pipelines.ingest.services import runs
 from pipelines.models import IdempotencyRecord, Run
-from pipelines.services import runs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +67,7 @@ def test_old_keys_are_purged_and_recent_ones_kept(ci_domain):
 
     from django.utils import timezone
 
-    from pipelines.tasks import purge_idempotency_keys_task
+    from pipelines.ingest.tasks import purge_idempotency_keys_task
 
     old = IdempotencyRecord.objects.create(
         domain=ci_domain, key="old", method="POST", path="/x", request_hash="a"

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from dashboard.models import OutboxState
-from pipelines import selectors
+from pipelines.ingest import selectors
 from pipelines.models import Outcome, Run, TestReport, TestResult, WebhookDelivery
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.support.explain import explain_cost, plan_node_types

@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from dashboard.models import OutboxState
+from pipelines.ingest.services.webhooks import signature_for
 from pipelines.models import Run, TestReport, WebhookDelivery
-from pipelines.services.webhooks import signature_for
 from tests.pipelines.conftest import FIXTURES, deliver, event_of, sample_payloads
 from tests.pipelines.test_webhooks import EXPECTED_RUNS, final_state
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipelines.ingest.services import junit
 from pipelines.models import Outcome
-from pipelines.services import junit
 from tests.pipelines.conftest import FIXTURES
 
 

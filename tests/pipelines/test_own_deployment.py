@@ -6,7 +6,7 @@ import os
 import pytest
 import redis
 
-from pipelines.services import webhooks
+from pipelines.ingest.services import webhooks
 from tests.pipelines.conftest import deliver
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ import uuid
 
 import pytest
 
-from dashboard import services as dashboard_services
+from dashboard.domains import services as dashboard_services
 from dashboard.models import OutboxState, PermissionDenial
+from pipelines.ingest.services import webhooks
 from pipelines.models import (
     Deployment,
     Job,
@@ -20,7 +21,6 @@ from pipelines.models import (
     Run,
     WebhookDelivery,
 )
-from pipelines.services import webhooks
 from tests.factories import DomainFactory
 from tests.pipelines.conftest import WEBHOOK_URL, deliver, event_of, sample_payloads
 

@@ -3,7 +3,7 @@
 import pybreaker
 import pytest
 
-from dashboard import caching
+from dashboard.platform import caching
 
 
 @pytest.mark.django_db

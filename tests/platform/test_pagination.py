@@ -7,7 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.models import AuditEntry
-from dashboard.pagination import MAX_PAGE_SIZE, BadCursor, clamp_page_size, keyset_page
+from dashboard.platform.pagination import (
+    MAX_PAGE_SIZE,
+    BadCursor,
+    clamp_page_size,
+    keyset_page,
+)
 from tests.factories import EDGE_TIMES
 
 

@@ -52,7 +52,7 @@ def test_after_a_write_the_same_context_reads_from_the_primary():
 def test_a_user_who_just_wrote_reads_from_the_primary_on_the_next_request(
     client, settings
 ):
-    from dashboard import services
+    from dashboard.domains import services
 
     settings.READ_YOUR_WRITES_SECONDS = 30
     user = UserFactory(is_superuser=True, is_staff=True)
@@ -83,6 +83,8 @@ def test_the_pin_expires_after_the_window(client, settings, monkeypatch):
     client.post("/logout/")
     client.force_login(user)
     real_time = time_module.time
-    monkeypatch.setattr("dashboard.middleware.time.time", lambda: real_time() + 60)
+    monkeypatch.setattr(
+        "dashboard.platform.middleware.time.time", lambda: real_time() + 60
+    )
     used = aliases_used(lambda: client.get("/"))
     assert used["replica"] > 0

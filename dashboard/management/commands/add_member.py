@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import policy, services
-from dashboard.models import Domain
+from dashboard.domains import policy, services
+from dashboard.domains.models import Domain
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import services
-from dashboard.models import slug_validator
+from dashboard.domains import services
+from dashboard.domains.models import slug_validator
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ it with `| tail -n 1`. The token is shown this once; only its hash is stored.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard import policy, services
-from dashboard.models import Domain
+from dashboard.domains import policy, services
+from dashboard.domains.models import Domain
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from dashboard import services
-from dashboard.models import Domain, Service
+from dashboard.domains import services
+from dashboard.domains.models import Domain, Service
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (a published demo login)
 
@@ -50,7 +50,7 @@ PEOPLE = [
     ("sam", False, {"search": "admin"}),
 ]
 
-DEMO_LOADERS: list[str] = ["pipelines.demo.load"]
+DEMO_LOADERS: list[str] = ["pipelines.ingest.demo.load"]
 
 
 class Command(BaseCommand):

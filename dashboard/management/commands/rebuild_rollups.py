@@ -4,8 +4,8 @@ Idempotent: the rollup rows of each domain are replaced, never added to."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.models import Domain
-from dashboard.rollups import rollups_rebuild_all
+from dashboard.board.rollups import rollups_rebuild_all
+from dashboard.domains.models import Domain
 
 
 class Command(BaseCommand):

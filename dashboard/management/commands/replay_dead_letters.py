@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.models import DeadLetter
-from dashboard.services import dead_letter_replay
+from dashboard.platform.models import DeadLetter
+from dashboard.platform.services import dead_letter_replay
 
 
 class Command(BaseCommand):

@@ -22,9 +22,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboard import services
-from dashboard.models import Domain
-from dashboard.rollups import floor_hour, rollups_rebuild_all
+from dashboard.board.rollups import floor_hour, rollups_rebuild_all
+from dashboard.domains import services
+from dashboard.domains.models import Domain
 
 SLUG_PREFIX = "demo-"
 BENCH_USERNAME = "bench-admin"

@@ -8,8 +8,8 @@ so every panel is cold until someone (this) asks for it.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.panels.common import RANGES
-from dashboard.warming import caches_warm, staff_user
+from dashboard.board.panels.common import RANGES
+from dashboard.board.warming import caches_warm, staff_user
 
 
 class Command(BaseCommand):

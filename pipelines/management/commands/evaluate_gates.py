@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from config.tasks import TransientError
-from dashboard.models import Repository
-from pipelines.services import gates
+from dashboard.domains.models import Repository
+from pipelines.gates.services import gates
 
 
 class Command(BaseCommand):

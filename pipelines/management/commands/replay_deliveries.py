@@ -3,9 +3,10 @@ deliveries again, e.g. after mapping their repository to a domain."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.models import OutboxState, Repository
-from pipelines.models import WebhookDelivery
-from pipelines.services import webhooks
+from dashboard.domains.models import Repository
+from dashboard.platform.models import OutboxState
+from pipelines.ingest.models import WebhookDelivery
+from pipelines.ingest.services import webhooks
 
 
 class Command(BaseCommand):

@@ -1,0 +1,342 @@
+"""CSV exports of runs and test results for a time range, written by a worker.
+
+The page asks for an export (a row in ExportJob, an outbox table), a Celery task
+streams the rows with a server-side cursor into a file under MEDIA_ROOT, and the
+page polls the job through htmx until the download link appears. Nothing of the
+export runs on the request path, so 10 million rows cost the web server nothing.
+"""
+
+import csv
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from celery import shared_task
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django_htmx.http import HttpResponseStopPolling
+
+from config.tasks import PermanentError, enqueue_on_commit, task_options
+from dashboard.board.models import ExportJob, ExportKind
+from dashboard.domains import selectors
+from dashboard.domains.models import Domain
+from dashboard.platform.models import OutboxState
+from dashboard.platform.pagination import BadCursor, keyset_page
+from dashboard.platform.problems import problem
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "dashboard/exports.html"
+CHUNK = 2_000
+RUN_BATCH = 200  # runs whose test results are read in one query
+MAX_SPAN = timedelta(days=366)
+# A running export moves enqueued_at at least this often, so the outbox sweeper
+# (OUTBOX_STALE_SECONDS) never mistakes it for a lost one.
+HEARTBEAT_SECONDS = 20
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+RUN_COLUMNS = [
+    ("id", "id"),
+    ("repository", "repository__full_name"),
+    ("workflow", "workflow"),
+    ("branch", "branch"),
+    ("pull_request", "pull_request_number"),
+    ("head_sha", "head_sha"),
+    ("event", "event"),
+    ("status", "status"),
+    ("conclusion", "conclusion"),
+    ("started_at", "started_at"),
+    ("completed_at", "completed_at"),
+    ("url", "url"),
+]
+RESULT_COLUMNS = [
+    ("run_id", "run_id"),
+    ("repository", "run__repository__full_name"),
+    ("branch", "run__branch"),
+    ("head_sha", "run__head_sha"),
+    ("suite", "suite"),
+    ("classname", "classname"),
+    ("name", "name"),
+    ("outcome", "outcome"),
+    ("duration_seconds", "duration_seconds"),
+    ("message", "message"),
+]
+
+
+# --- Selectors and services ------------------------------------------------------------
+def export_rows(job: ExportJob) -> tuple[list[str], QuerySet]:
+    """The header and the rows of an export, as one values_list queryset (what the
+    row estimate is taken from; export_stream reads the same rows in batches)."""
+    from pipelines.ingest.models import TestResult
+
+    if job.kind == ExportKind.RUNS:
+        qs = _runs_in_range(job)
+        columns = RUN_COLUMNS
+    else:
+        qs = TestResult.objects.filter(
+            run__domain_id=job.domain_id,
+            run__started_at__gte=job.since,
+            run__started_at__lt=job.until,
+        ).order_by()
+        columns = RESULT_COLUMNS
+    return [c[0] for c in columns], qs.values_list(*[c[1] for c in columns])
+
+
+def _runs_in_range(job: ExportJob) -> QuerySet:
+    from pipelines.ingest.models import Run
+
+    return Run.objects.filter(
+        domain_id=job.domain_id, started_at__gte=job.since, started_at__lt=job.until
+    ).order_by("started_at", "id")
+
+
+def results_of_runs(run_ids: list[int]) -> QuerySet:
+    """Test results of a batch of runs: an index lookup per run, whatever the size
+    of the table (a join over the whole range could turn into a Seq Scan)."""
+    from pipelines.ingest.models import TestResult
+
+    return (
+        TestResult.objects.filter(run_id__in=run_ids)
+        .order_by("run_id", "id")
+        .values_list(*[c[1] for c in RESULT_COLUMNS])
+    )
+
+
+def export_stream(job: ExportJob) -> Iterator[tuple]:
+    """Every row of the export, in a stable order, read in bounded chunks."""
+    if job.kind == ExportKind.RUNS:
+        _, rows = export_rows(job)
+        yield from rows.iterator(chunk_size=CHUNK)
+        return
+    run_ids = list(_runs_in_range(job).values_list("id", flat=True))
+    for start in range(0, len(run_ids), RUN_BATCH):
+        yield from results_of_runs(run_ids[start : start + RUN_BATCH]).iterator(
+            chunk_size=CHUNK
+        )
+
+
+def estimate_rows(job: ExportJob) -> int:
+    """How many rows the export will write, for its progress bar: runs are counted
+    on the (domain, started_at) index; test results are the sum of the parsed
+    reports' test counts (one row per run, not one per test)."""
+    from pipelines.ingest.models import TestReport
+
+    if job.kind == ExportKind.RUNS:
+        return _runs_in_range(job).count()
+    total = TestReport.objects.filter(
+        run__domain_id=job.domain_id,
+        run__started_at__gte=job.since,
+        run__started_at__lt=job.until,
+    ).aggregate(total=Sum("tests"))["total"]
+    return total or 0
+
+
+@transaction.atomic
+def export_request(
+    *,
+    domain: Domain,
+    user,
+    kind: str,
+    since: datetime,
+    until: datetime,
+    excel_bom: bool,
+) -> ExportJob:
+    job = ExportJob.objects.create(
+        domain=domain,
+        requested_by=user if user.is_authenticated else None,
+        kind=ExportKind(kind),
+        since=since,
+        until=until,
+        excel_bom=excel_bom,
+        enqueued_at=timezone.now(),
+        enqueue_count=1,
+    )
+    job.rows_estimated = estimate_rows(job)
+    job.save(update_fields=["rows_estimated"])
+    enqueue_on_commit(export_csv_task, job.pk)
+    return job
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, str):
+        value = value[:2000]
+        if value.startswith(SPREADSHEET_TRIGGERS):
+            # A spreadsheet would run it as a formula: keep it text.
+            return "'" + value
+    return value
+
+
+def export_path(job: ExportJob) -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports" / str(job.domain_id) / job.file_name
+
+
+def export_write(*, export_id: int) -> ExportJob | None:
+    """Write the export's CSV; idempotent (a finished export is left alone, a
+    running one is not started twice)."""
+    stale = timezone.now() - timedelta(seconds=HEARTBEAT_SECONDS * 3)
+    claimed = (
+        ExportJob.objects.filter(pk=export_id)
+        .filter(
+            Q(state=OutboxState.PENDING)
+            | Q(state=OutboxState.PROCESSING, enqueued_at__lt=stale)
+        )
+        .update(state=OutboxState.PROCESSING, enqueued_at=timezone.now())
+    )
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("domain").get(pk=export_id)
+    job.file_name = f"{job.domain.slug}-{job.kind}-{job.since:%Y%m%d}-{job.until:%Y%m%d}-{job.pk}.csv"
+    path = export_path(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    header, _ = export_rows(job)
+    written = 0
+    last_beat = timezone.now()
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as fh:
+            if job.excel_bom:
+                fh.write("\ufeff")
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for row in export_stream(job):
+                writer.writerow([_cell(v) for v in row])
+                written += 1
+                if written % CHUNK == 0:
+                    now = timezone.now()
+                    if (now - last_beat).total_seconds() >= 1:
+                        ExportJob.objects.filter(pk=job.pk).update(
+                            rows_written=written, enqueued_at=now
+                        )
+                        last_beat = now
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=OutboxState.FAILED, error=str(exc)[:1000]
+        )
+        raise PermanentError(f"export {job.pk} could not be written: {exc}") from exc
+    ExportJob.objects.filter(pk=job.pk).update(
+        state=OutboxState.DONE,
+        rows_written=written,
+        file_name=job.file_name,
+        processed_at=timezone.now(),
+        error="",
+    )
+    logger.info("export written", extra={"export_id": job.pk, "rows": written})
+    job.refresh_from_db()
+    return job
+
+
+@shared_task(name="dashboard.export_csv", **task_options(max_retries=3))
+def export_csv_task(self, export_id: int) -> None:
+    export_write(export_id=export_id)
+
+
+# --- Views -------------------------------------------------------------------------------
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ExportKind.choices, label="What")
+    since = forms.DateField(label="From (UTC, inclusive)")
+    until = forms.DateField(label="To (UTC, inclusive)")
+    excel_bom = forms.BooleanField(
+        required=False, label="For spreadsheets (UTF-8 with BOM)"
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until:
+            if until < since:
+                raise forms.ValidationError("“To” is before “From”.")
+            if until - since > MAX_SPAN:
+                raise forms.ValidationError("Export at most one year at a time.")
+            data["since_at"] = datetime.combine(since, time.min, tzinfo=UTC)
+            data["until_at"] = datetime.combine(
+                until + timedelta(days=1), time.min, tzinfo=UTC
+            )
+        return data
+
+
+@login_required
+def export_list(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    status = 200
+    if request.method == "POST":
+        form = ExportForm(request.POST)
+        if form.is_valid():
+            job = export_request(
+                domain=domain,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                since=form.cleaned_data["since_at"],
+                until=form.cleaned_data["until_at"],
+                excel_bom=form.cleaned_data["excel_bom"],
+            )
+            return redirect("dash:export-detail", slug=domain.slug, pk=job.pk)
+        status = 422
+    else:
+        today = timezone.now().date()
+        form = ExportForm(
+            initial={
+                "kind": ExportKind.RUNS,
+                "since": today - timedelta(days=7),
+                "until": today,
+            }
+        )
+    try:
+        page = keyset_page(
+            ExportJob.objects.filter(domain=domain),
+            ordering=("-received_at", "-id"),
+            cursor=request.GET.get("cursor"),
+            page_size=20,
+        )
+    except BadCursor as exc:
+        return problem(400, str(exc))
+    return render(
+        request,
+        TEMPLATE,
+        {"domain": domain, "form": form, "page": page},
+        status=status,
+    )
+
+
+@login_required
+def export_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    job = get_object_or_404(ExportJob, domain=domain, pk=pk)
+    context = {"domain": domain, "job": job}
+    if request.htmx:
+        finished = job.state in (OutboxState.DONE, OutboxState.FAILED)
+        response = render(request, f"{TEMPLATE}#progress", context)
+        if finished:
+            # Same content, but htmx stops asking.
+            stop = HttpResponseStopPolling(response.content)
+            return stop
+        return response
+    return render(request, "dashboard/export_detail.html", context)
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    job = get_object_or_404(ExportJob, domain=domain, pk=pk, state=OutboxState.DONE)
+    path = export_path(job)
+    if not job.file_name or not path.is_file():
+        raise Http404("The export file is gone; request it again.")
+    return FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=job.file_name,
+        content_type="text/csv; charset=utf-8",
+    )

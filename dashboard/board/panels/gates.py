@@ -1,0 +1,77 @@
+"""Gates: the latest verdict of each gate for the head of each repository's
+default branch and for each open pull request."""
+
+from django.db.models import OuterRef, Subquery
+
+from dashboard.board.panels.common import TimeRange, iso
+from dashboard.domains.models import Repository
+
+OPEN_PULL_REQUESTS = 10
+
+
+def build(domain_id: int, time_range: TimeRange) -> dict:
+    from pipelines.gates.models import GateContext, GateVerdict
+    from pipelines.ingest.models import PullRequest, Run
+
+    head = (
+        Run.objects.filter(
+            repository_id=OuterRef("pk"), branch=OuterRef("default_branch")
+        )
+        .order_by("-started_at", "-id")
+        .values("head_sha")[:1]
+    )
+    repositories = list(
+        Repository.objects.filter(domain_id=domain_id)
+        .annotate(head_sha=Subquery(head))
+        .values("id", "full_name", "default_branch", "head_sha")
+    )
+    pulls = list(
+        PullRequest.objects.filter(domain_id=domain_id, state="open")
+        .select_related("repository")
+        .only("number", "title", "head_sha", "url", "repository__full_name")
+        .order_by("-number")[:OPEN_PULL_REQUESTS]
+    )
+    targets = [
+        {
+            "kind": "branch",
+            "label": f"{r['full_name']} · {r['default_branch']}",
+            "repository_id": r["id"],
+            "sha": r["head_sha"] or "",
+            "url": "",
+        }
+        for r in repositories
+    ] + [
+        {
+            "kind": "pull",
+            "label": f"{p.repository.full_name} #{p.number} {p.title}"[:200],
+            "repository_id": p.repository_id,
+            "sha": p.head_sha,
+            "url": p.url,
+        }
+        for p in pulls
+    ]
+    wanted = {(t["repository_id"], t["sha"]) for t in targets if t["sha"]}
+    verdicts: dict[tuple[int, str, str], GateVerdict] = {}
+    if wanted:
+        for v in GateVerdict.objects.filter(
+            domain_id=domain_id,
+            repository_id__in={r for r, _ in wanted},
+            sha__in={s for _, s in wanted},
+        ).only("repository_id", "sha", "context", "state", "description", "changed_at"):
+            verdicts[(v.repository_id, v.sha, v.context)] = v
+    contexts = list(GateContext)
+    rows = []
+    for target in targets:
+        cells = []
+        for context in contexts:
+            v = verdicts.get((target["repository_id"], target["sha"], context.value))
+            cells.append(
+                {
+                    "gate": context.label,
+                    "state": v.state if v else "none",
+                    "reason": v.description if v else "No verdict yet",
+                    "at": iso(v.changed_at) if v else "",
+                }
+            )
+        rows.append({**target, "sha": target["sha"][:7], "cells": cells})
+    return {"gates": [c.label for c in contexts], "rows": rows}

@@ -1,0 +1,96 @@
+"""Performance against budget: p95 and peak memory per scenario over time, with
+each scenario's budget as a line, and the commits whose perf gate failed."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from dashboard.board.models import PerfRollup
+from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+
+BROKEN_LIMIT = 10
+
+
+def broken_commits(domain_id: int, context: str, since: datetime) -> list[dict]:
+    """The latest commits whose gate `context` failed in the range."""
+    from pipelines.gates.models import GateVerdict
+
+    verdicts = (
+        GateVerdict.objects.filter(
+            domain_id=domain_id,
+            context=context,
+            state="failure",
+            changed_at__gte=since,
+        )
+        .select_related("repository")
+        .only("sha", "description", "changed_at", "repository__full_name")
+        .order_by("-changed_at", "-id")[:BROKEN_LIMIT]
+    )
+    return [
+        {
+            "repository": v.repository.full_name,
+            "sha": v.sha[:7],
+            "reason": v.description,
+            "at": iso(v.changed_at),
+        }
+        for v in verdicts
+    ]
+
+
+def _budget_for(budgets: list, name: str, attribute: str) -> float | None:
+    """The most specific budget naming this scenario/query, else the domain-wide one."""
+    exact = [b for b in budgets if b[0] == name and b[1] is not None]
+    wide = [b for b in budgets if b[0] == "" and b[1] is not None]
+    chosen = exact or wide
+    return chosen[0][1] if chosen else None
+
+
+def build(domain_id: int, time_range: TimeRange) -> dict:
+    from pipelines.gates.models import GateContext, PerfBudget
+
+    since = window(time_range)
+    rows = PerfRollup.objects.filter(domain_id=domain_id, hour__gte=since).values_list(
+        "scenario", "hour", "samples", "p95_sum_ms", "p95_max_ms", "memory_max_mb"
+    )
+    series: dict[str, dict[datetime, list]] = defaultdict(dict)
+    for scenario, hour, samples, p95_sum, p95_max, memory_max in rows:
+        acc = series[scenario].setdefault(
+            bucket_start(hour, time_range.step), [0, 0.0, 0.0, None]
+        )
+        acc[0] += samples
+        acc[1] += p95_sum
+        acc[2] = max(acc[2], p95_max)
+        if memory_max is not None:
+            acc[3] = max(acc[3] or 0.0, memory_max)
+    budgets = list(
+        PerfBudget.objects.filter(domain_id=domain_id).values_list(
+            "scenario", "p95_ms_max", "memory_mb_max"
+        )
+    )
+    p95_budgets = [(b[0], b[1]) for b in budgets]
+    memory_budgets = [(b[0], b[2]) for b in budgets]
+    scenarios = []
+    for name, buckets in sorted(series.items()):
+        scenarios.append(
+            {
+                "name": name,
+                "p95_budget_ms": _budget_for(p95_budgets, name, "p95"),
+                "memory_budget_mb": _budget_for(memory_budgets, name, "memory"),
+                "points": [
+                    {
+                        "t": iso(bucket),
+                        "samples": samples,
+                        "p95_ms": round(p95_sum / samples, 1) if samples else None,
+                        "p95_max_ms": round(p95_max, 1),
+                        "memory_mb": memory,
+                    }
+                    for bucket, (samples, p95_sum, p95_max, memory) in sorted(
+                        buckets.items()
+                    )
+                ],
+            }
+        )
+    return {
+        "since": iso(since),
+        "scenarios": scenarios,
+        "broken": broken_commits(domain_id, GateContext.PERF, since),
+    }

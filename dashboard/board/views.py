@@ -1,0 +1,111 @@
+"""The domain dashboard: a shell that renders at once, panels loaded by htmx.
+
+One URL per panel; the full page and the fragment come from the same view and
+template (django-template-partials). Panel data is cached per (panel, domain,
+range) in Redis and built from the rollups when it is not (or Redis is down).
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard.board.panels import PANELS, panel_data
+from dashboard.board.panels.ci_health import failing_runs_page, run_row
+from dashboard.board.panels.common import RANGES, BadRange, time_range
+from dashboard.domains import selectors
+from dashboard.platform.caching import cached
+from dashboard.platform.pagination import BadCursor
+from dashboard.platform.problems import problem
+
+TEMPLATE = "dashboard/dashboard.html"
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    try:
+        chosen = time_range(request.GET.get("range"))
+    except BadRange as exc:
+        return problem(400, str(exc))
+    context = {
+        "domain": domain,
+        "range": chosen,
+        "ranges": RANGES.values(),
+        "panels": PANELS.values(),
+    }
+    # The range selector swaps only the panels (and pushes the URL).
+    template = f"{TEMPLATE}#panels" if request.htmx else TEMPLATE
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse:
+    domain = selectors.domain_for(request.user, slug, path=request.path)
+    chosen_panel = PANELS.get(panel)
+    if chosen_panel is None:
+        raise Http404("No such panel.")
+    try:
+        chosen = time_range(request.GET.get("range"))
+    except BadRange as exc:
+        return problem(400, str(exc))
+    cursor = request.GET.get("cursor")
+    context = {
+        "domain": domain,
+        "range": chosen,
+        "ranges": RANGES.values(),
+        "panel": chosen_panel,
+        "single_panel": True,
+        "is_staff": request.user.is_staff,
+    }
+    if cursor and chosen_panel.slug == "ci-health":
+        # Older failing runs: not cached, read straight through the keyset index.
+        try:
+            page = failing_runs_page(domain.pk, chosen, cursor)
+        except BadCursor as exc:
+            return problem(400, str(exc))
+        context["failing"] = [run_row(run) for run in page.items]
+        context["failing_next"] = page.next_cursor
+        if request.htmx:
+            return render(request, f"{TEMPLATE}#failing-runs", context)
+    if request.htmx:
+        # The fragment is the same for everyone who may see the domain (bar the
+        # staff-only link), so the rendered HTML is cached too: a warm panel
+        # costs a cache read, not a template render of its tables.
+        html = cached(
+            chosen_panel.cache_name,
+            domain.pk,
+            chosen.key,
+            "html",
+            int(request.user.is_staff),
+            build=lambda: render_to_string(
+                f"{TEMPLATE}#panel", _panel_context(context), request=request
+            ),
+        )
+        return HttpResponse(html)
+    return render(request, TEMPLATE, _panel_context(context))
+
+
+def _panel_context(context: dict) -> dict:
+    data = panel_data(context["panel"], context["domain"], context["range"])
+    return {
+        **context,
+        "data": data,
+        "charts": context["panel"].charts(data),
+        "failing": context.get("failing", data.get("failing")),
+        "failing_next": context.get("failing_next", data.get("failing_next")),
+    }
+
+
+def bench_noop(request: HttpRequest) -> HttpResponse:
+    """The benchmarks' baseline: Django's full stack doing nothing."""
+    if not settings.BENCHMARK_ENDPOINTS:
+        raise Http404()
+    return HttpResponse(status=204)

@@ -1,0 +1,345 @@
+"""Writes for domains, members, tokens, audit and permission denials."""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from config import request_context
+from dashboard.domains import policy
+from dashboard.domains.models import (
+    AuditEntry,
+    Domain,
+    IngestToken,
+    Membership,
+    PermissionDenial,
+    Repository,
+)
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "cpi_"  # noqa: S105 (a public prefix, not a secret)
+
+
+# --- Audit and denials ------------------------------------------------------------
+def audit_record(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    domain: Domain | None = None,
+    obj: object | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor_label: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor_label or (actor.get_username() if actor else "system"),
+        action=action,
+        domain=domain,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "pk", "") or ""),
+        object_repr=str(obj)[:300] if obj is not None else "",
+        before=before,
+        after=after,
+        request_id=request_context.current_request_id(),
+    )
+
+
+def permission_denial_record(
+    *,
+    user: AbstractBaseUser | None,
+    action: str,
+    domain: Domain | None,
+    path: str,
+    status_code: int,
+) -> None:
+    """Count and log one refusal; the permission-denials SLO reads these rows."""
+    request_id = request_context.current_request_id()
+    logger.warning(
+        "permission denied",
+        extra={
+            "action": action,
+            "domain": domain.slug if domain else None,
+            "user": user.get_username() if user and user.is_authenticated else None,
+            "path": path,
+            "status_code": status_code,
+        },
+    )
+    PermissionDenial.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        action=action,
+        domain=domain,
+        path=path[:500],
+        status_code=status_code,
+        request_id=request_id,
+    )
+
+
+# --- Domains, repositories, members -----------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """What an idempotent operator command did: created, changed or unchanged."""
+
+    obj: object
+    status: str  # "created" | "updated" | "unchanged"
+
+
+@transaction.atomic
+def domain_create(
+    *,
+    slug: str,
+    name: str,
+    description: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> Outcome:
+    domain, created = Domain.objects.get_or_create(
+        slug=slug, defaults={"name": name, "description": description}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="domain.create",
+            domain=domain,
+            obj=domain,
+            after={"slug": slug, "name": name},
+        )
+        return Outcome(domain, "created")
+    if domain.name != name or (description and domain.description != description):
+        before = {"name": domain.name, "description": domain.description}
+        domain.name = name
+        domain.description = description or domain.description
+        domain.save(update_fields=["name", "description"])
+        audit_record(
+            actor=actor,
+            action="domain.update",
+            domain=domain,
+            obj=domain,
+            before=before,
+            after={"name": name, "description": domain.description},
+        )
+        return Outcome(domain, "updated")
+    return Outcome(domain, "unchanged")
+
+
+class RepositoryConflict(Exception):
+    """The repository is already mapped to another domain."""
+
+
+@transaction.atomic
+def repository_map(
+    *,
+    full_name: str,
+    domain: Domain,
+    default_branch: str = "main",
+    actor: AbstractBaseUser | None = None,
+    move: bool = False,
+) -> Outcome:
+    owner, _, name = full_name.partition("/")
+    repo = Repository.objects.filter(full_name__iexact=full_name).first()
+    if repo is None:
+        repo = Repository.objects.create(
+            full_name=full_name,
+            owner=owner,
+            name=name,
+            domain=domain,
+            default_branch=default_branch,
+        )
+        audit_record(
+            actor=actor,
+            action="repository.map",
+            domain=domain,
+            obj=repo,
+            after={"domain": domain.slug},
+        )
+        return Outcome(repo, "created")
+    if repo.domain_id == domain.id:
+        return Outcome(repo, "unchanged")
+    if not move:
+        raise RepositoryConflict(
+            f"{repo.full_name} is mapped to domain {repo.domain.slug!r}; "
+            "a repository belongs to exactly one domain (use --move to move it)."
+        )
+    before = {"domain": repo.domain.slug}
+    repo.domain = domain
+    repo.save(update_fields=["domain"])
+    audit_record(
+        actor=actor,
+        action="repository.move",
+        domain=domain,
+        obj=repo,
+        before=before,
+        after={"domain": domain.slug},
+    )
+    return Outcome(repo, "updated")
+
+
+def _sync_object_permissions(
+    *, user: AbstractBaseUser, domain: Domain, role: str | None
+) -> None:
+    """Keep guardian's rows equal to what the role grants: no more, no less."""
+    granted = policy.actions_for(role) if role else frozenset()
+    for action in policy.Action:
+        perm = policy.permission(action)
+        if action in granted:
+            assign_perm(perm, user, domain)
+        else:
+            remove_perm(perm, user, domain)
+
+
+@transaction.atomic
+def membership_set(
+    *,
+    user: AbstractBaseUser,
+    domain: Domain,
+    role: str,
+    actor: AbstractBaseUser | None = None,
+) -> Outcome:
+    role = policy.Role(role).value
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, domain=domain).first()
+    )
+    if membership is None:
+        membership = Membership.objects.create(user=user, domain=domain, role=role)
+        status = "created"
+        before = None
+    elif membership.role == role:
+        return Outcome(membership, "unchanged")
+    else:
+        before = {"role": membership.role}
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        status = "updated"
+    _sync_object_permissions(user=user, domain=domain, role=role)
+    audit_record(
+        actor=actor,
+        action=f"membership.{'add' if status == 'created' else 'role'}",
+        domain=domain,
+        obj=membership,
+        before=before,
+        after={"user": user.get_username(), "role": role},
+    )
+    return Outcome(membership, status)
+
+
+@transaction.atomic
+def membership_remove(
+    *, membership: Membership, actor: AbstractBaseUser | None = None
+) -> None:
+    _sync_object_permissions(user=membership.user, domain=membership.domain, role=None)
+    audit_record(
+        actor=actor,
+        action="membership.remove",
+        domain=membership.domain,
+        obj=membership,
+        before={"user": membership.user.get_username(), "role": membership.role},
+    )
+    membership.delete()
+
+
+def membership_resync_all() -> int:
+    """Re-apply every member's role to guardian's rows (after the policy changed).
+
+    Each membership is synced in its own transaction; returns how many were.
+    """
+    count = 0
+    for membership in Membership.objects.using("default").select_related(
+        "user", "domain"
+    ):
+        with transaction.atomic():
+            _sync_object_permissions(
+                user=membership.user, domain=membership.domain, role=membership.role
+            )
+        count += 1
+    return count
+
+
+# --- Ingest tokens --------------------------------------------------------------------
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: IngestToken
+    plaintext: str  # shown once, never stored
+
+
+@transaction.atomic
+def ingest_token_create(
+    *,
+    domain: Domain,
+    name: str,
+    scopes: list[str],
+    actor: AbstractBaseUser | None = None,
+) -> IssuedToken:
+    scopes = sorted({policy.TokenScope(s).value for s in scopes})
+    if not scopes:
+        raise ValueError("A token needs at least one scope.")
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    plaintext = f"{TOKEN_PREFIX}{prefix}_{secret}"
+    token = IngestToken.objects.create(
+        domain=domain,
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash_secret(plaintext),
+        scopes=scopes,
+        created_by=actor if actor and actor.is_authenticated else None,
+    )
+    audit_record(
+        actor=actor,
+        action="token.create",
+        domain=domain,
+        obj=token,
+        after={"name": name, "scopes": scopes, "prefix": prefix},
+    )
+    return IssuedToken(token=token, plaintext=plaintext)
+
+
+@transaction.atomic
+def ingest_token_revoke(
+    *, token: IngestToken, actor: AbstractBaseUser | None = None
+) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="token.revoke",
+        domain=token.domain,
+        obj=token,
+        before={"active": True},
+        after={"active": False},
+    )
+
+
+def ingest_token_resolve(plaintext: str) -> IngestToken | None:
+    """The active token for a presented secret, or None. Constant-time compare."""
+    if not plaintext.startswith(TOKEN_PREFIX):
+        return None
+    prefix, _, _ = plaintext[len(TOKEN_PREFIX) :].partition("_")
+    token = (
+        IngestToken.objects.using("default")
+        .select_related("domain")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not hmac.compare_digest(
+        token.secret_hash, _hash_secret(plaintext)
+    ):
+        return None
+    now = timezone.now()
+    # Bounded write rate: last-used moves at most once a minute per token.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        IngestToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -1,0 +1,307 @@
+"""Domain pages. Thin: restrict, validate, call a selector or service, render."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST
+
+from dashboard.domains import forms, policy, selectors, services
+from dashboard.domains.models import Domain
+from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+
+DETAIL = "dashboard/domain_detail.html"
+# Other apps' pages about one domain, linked from the domain page when installed.
+DOMAIN_PAGES = [
+    ("Dashboard", "dash:dashboard"),
+    ("CI runs", "pipelines:runs"),
+    ("Webhook deliveries", "pipelines:deliveries"),
+    ("Budgets", "gates:budgets"),
+    ("Flaky tests", "gates:flaky-tests"),
+    ("Exports", "dash:export-list"),
+]
+
+
+def domain_view(
+    action: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Restrict first: a domain the user may not browse is a 404 exactly like a
+    missing one; a visible domain without `action` is a 403 page. Both counted.
+
+    The view receives the Domain instead of the slug; `request.domain_actions`
+    holds what the user may do there. `required_action` is read by the leak test.
+    """
+    action = policy.Action(action).value
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+            domain = selectors.domain_for(request.user, slug, path=request.path)
+            actions = selectors.actions_on(request.user, domain)
+            if action not in actions:
+                services.permission_denial_record(
+                    user=request.user,
+                    action=action,
+                    domain=domain,
+                    path=request.path,
+                    status_code=403,
+                )
+                context = {
+                    "domain": domain,
+                    "action_label": policy.Action(action).label,
+                    "request_id": getattr(request, "request_id", ""),
+                }
+                return render(request, "dashboard/forbidden.html", context, status=403)
+            request.domain_actions = actions
+            return view(request, domain, *args, **kwargs)
+
+        guarded = login_required(wrapper)
+        guarded.required_action = action
+        return guarded
+
+    return decorator
+
+
+def _in_domain(
+    request: HttpRequest, queryset: QuerySet, domain: Domain, pk: int, action: str
+) -> Model:
+    """The object `pk` if it belongs to `domain`; else 404, and a denial counted
+    when it exists in another domain (someone probing across domains)."""
+    obj = queryset.filter(domain=domain, pk=pk).first()
+    if obj is not None:
+        return obj
+    elsewhere = queryset.model.objects.filter(pk=pk).select_related("domain").first()
+    if elsewhere is not None:
+        services.permission_denial_record(
+            user=request.user,
+            action=action,
+            domain=elsewhere.domain,
+            path=request.path,
+            status_code=404,
+        )
+    raise Http404("No such object.")
+
+
+def _can(actions: frozenset[str]) -> dict[str, bool]:
+    """Action name → allowed, for templates ({% if can.manage_tokens %})."""
+    return {a.value: a.value in actions for a in policy.Action}
+
+
+def _row_context(request: HttpRequest, domain: Domain, membership, **extra) -> dict:
+    return {
+        "m": membership,
+        "domain": domain,
+        "roles": policy.Role.choices,
+        "can": _can(request.domain_actions),
+        **extra,
+    }
+
+
+def _domain_pages(domain: Domain) -> list[tuple[str, str]]:
+    pages = []
+    for label, name in DOMAIN_PAGES:
+        try:
+            pages.append((label, reverse(name, kwargs={"slug": domain.slug})))
+        except NoReverseMatch:
+            continue  # that app's pages are not installed here
+    return pages
+
+
+def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
+    actions = request.domain_actions
+    members = list(selectors.memberships_of(domain).order_by("user__username"))
+    mine = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "domain": domain,
+        "can": _can(actions),
+        "pages": _domain_pages(domain),
+        "services": domain.services.all(),
+        "repositories": domain.repositories.all(),
+        "members": members,
+        "my_role": mine.get_role_display() if mine else None,
+        "roles": policy.Role.choices,
+        "member_form": forms.MemberAddForm(),
+        "token_form": forms.TokenCreateForm(),
+    }
+    if policy.Action.MANAGE_TOKENS in actions:
+        context["tokens"] = selectors.tokens_of(domain)
+    context.update(extra)
+    return context
+
+
+# --- Pages --------------------------------------------------------------------------
+@login_required
+def domain_list(request: HttpRequest) -> HttpResponse:
+    domains = selectors.domains_for(request.user).order_by("slug")
+    roles = selectors.roles_of(request.user)
+    rows = [(domain, roles.get(domain.pk)) for domain in domains]
+    return render(request, "dashboard/domain_list.html", {"rows": rows})
+
+
+@domain_view(policy.Action.BROWSE)
+def domain_detail(request: HttpRequest, domain: Domain) -> HttpResponse:
+    return render(request, DETAIL, _detail_context(request, domain))
+
+
+# --- Members ------------------------------------------------------------------------
+@domain_view(policy.Action.MANAGE_MEMBERS)
+@require_POST
+def member_add(request: HttpRequest, domain: Domain) -> HttpResponse:
+    form = forms.MemberAddForm(request.POST, domain=domain)
+    if not form.is_valid():
+        template = DETAIL + "#members" if request.htmx else DETAIL
+        context = _detail_context(request, domain, member_form=form)
+        return render(request, template, context, status=422)
+    outcome = services.membership_set(
+        user=form.cleaned_data["user"],
+        domain=domain,
+        role=form.cleaned_data["role"],
+        actor=request.user,
+    )
+    verb = {"created": "added as", "updated": "is now", "unchanged": "already is"}
+    notice = (
+        f"{form.cleaned_data['username']} {verb[outcome.status]} "
+        f"{policy.Role(form.cleaned_data['role']).label}."
+    )
+    if request.htmx:
+        context = _detail_context(request, domain, member_notice=notice)
+        return render(request, DETAIL + "#members", context)
+    messages.success(request, notice)
+    return redirect(domain.get_absolute_url() + "#members")
+
+
+@domain_view(policy.Action.MANAGE_MEMBERS)
+@require_POST
+def member_role(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
+    membership = _in_domain(
+        request,
+        selectors.memberships_of(domain),
+        domain,
+        pk,
+        policy.Action.MANAGE_MEMBERS,
+    )
+    form = forms.MemberRoleForm(request.POST, membership=membership)
+    if not form.is_valid():
+        error = " ".join(form.errors["role"])
+        if not request.htmx:
+            messages.error(request, error)
+            return redirect(domain.get_absolute_url() + "#members")
+        context = _row_context(request, domain, membership, row_error=error)
+        return render(request, DETAIL + "#member-row", context, status=422)
+    outcome = services.membership_set(
+        user=membership.user,
+        domain=domain,
+        role=form.cleaned_data["role"],
+        actor=request.user,
+    )
+    if request.htmx:
+        context = _row_context(
+            request,
+            domain,
+            outcome.obj,
+            row_notice=f"Now {outcome.obj.get_role_display()}.",
+        )
+        return render(request, DETAIL + "#member-row", context)
+    messages.success(
+        request,
+        f"{membership.user.get_username()} is now {outcome.obj.get_role_display()}.",
+    )
+    return redirect(domain.get_absolute_url() + "#members")
+
+
+@domain_view(policy.Action.MANAGE_MEMBERS)
+@require_POST
+def member_remove(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
+    membership = _in_domain(
+        request,
+        selectors.memberships_of(domain),
+        domain,
+        pk,
+        policy.Action.MANAGE_MEMBERS,
+    )
+    username = membership.user.get_username()
+    if selectors.leaves_no_admin(domain, membership.user, None):
+        error = forms.LAST_ADMIN % {"username": username}
+        if not request.htmx:
+            messages.error(request, error)
+            return redirect(domain.get_absolute_url() + "#members")
+        context = _row_context(request, domain, membership, row_error=error)
+        return render(request, DETAIL + "#member-row", context, status=422)
+    services.membership_remove(membership=membership, actor=request.user)
+    if request.htmx:
+        # An empty 200 removes the row (hx-swap="outerHTML").
+        return HttpResponse("")
+    messages.success(request, f"{username} is no longer a member of {domain.name}.")
+    return redirect(domain.get_absolute_url() + "#members")
+
+
+# --- Ingest tokens ------------------------------------------------------------------
+@domain_view(policy.Action.MANAGE_TOKENS)
+def token_list(request: HttpRequest, domain: Domain) -> HttpResponse:
+    """POST: create a token and show its secret this once (GET: the domain page)."""
+    if request.method == "GET":
+        # The tokens live on the domain page; this URL is where the form posts.
+        return redirect(domain.get_absolute_url() + "#tokens")
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    form = forms.TokenCreateForm(request.POST)
+    template = DETAIL + "#tokens" if request.htmx else DETAIL
+    if not form.is_valid():
+        context = _detail_context(request, domain, token_form=form)
+        return render(request, template, context, status=422)
+    issued = services.ingest_token_create(
+        domain=domain,
+        name=form.cleaned_data["name"],
+        scopes=form.cleaned_data["scopes"],
+        actor=request.user,
+    )
+    context = _detail_context(request, domain, issued=issued)
+    response = render(request, template, context, status=201)
+    # The secret is in this body only: no cache, proxy or back button may keep it.
+    add_never_cache_headers(response)
+    return response
+
+
+@domain_view(policy.Action.MANAGE_TOKENS)
+@require_POST
+def token_revoke(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
+    token = _in_domain(
+        request, selectors.tokens_of(domain), domain, pk, policy.Action.MANAGE_TOKENS
+    )
+    services.ingest_token_revoke(token=token, actor=request.user)
+    if request.htmx:
+        token.refresh_from_db(fields=["revoked_at"])
+        return render(
+            request,
+            DETAIL + "#token-row",
+            {"token": token, "domain": domain, "can": _can(request.domain_actions)},
+        )
+    messages.success(request, f"Token {token.prefix} ({token.name}) revoked.")
+    return redirect(domain.get_absolute_url() + "#tokens")
+
+
+# --- Audit log ----------------------------------------------------------------------
+@domain_view(policy.Action.VIEW_AUDIT)
+def audit_log(request: HttpRequest, domain: Domain) -> HttpResponse:
+    try:
+        page = keyset_page(
+            selectors.audit_of(domain),
+            ordering=("-created_at", "-id"),
+            cursor=request.GET.get("cursor"),
+            page_size=clamp_page_size(request.GET.get("page_size")),
+        )
+    except BadCursor as exc:
+        context = {"domain": domain, "error": str(exc)}
+        return render(request, "dashboard/audit_log.html", context, status=400)
+    template = "dashboard/audit_log.html"
+    if request.htmx and request.GET.get("cursor"):
+        template += "#audit-rows"
+    response = render(request, template, {"domain": domain, "page": page})
+    response["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,125 @@
+"""Cached panels with per-item TTL budgets, schema-versioned keys and a breaker.
+
+Every cached thing is declared in CACHE_TTLS (the one place TTLs live). Keys carry
+the schema version (a hash of the applied migrations), so after a deploy that
+changes the schema no entry of the old shape is read. A pybreaker circuit breaker
+wraps every cache call: when Redis refuses or times out CACHE_BREAKER_FAIL_MAX times
+in a row, the cache is skipped for CACHE_BREAKER_RESET_SECONDS and pages are built
+from the database without waiting for Redis.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import pybreaker
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# name -> seconds. Add an entry here before caching anything new.
+CACHE_TTLS: dict[str, int] = {
+    "panel.ci_health": 120,
+    "panel.perf": 300,
+    "panel.query_plans": 300,
+    "panel.gates": 60,
+    "panel.flaky": 600,
+    "panel.ingestion": 60,
+    "domain.summary": 60,
+    "readyz.probe": 5,
+}
+
+_MISS = object()
+
+
+class _LogListener(pybreaker.CircuitBreakerListener):
+    def state_change(self, cb, old_state, new_state) -> None:
+        if old_state is not None and old_state.name == new_state.name:
+            return
+        logger.warning(
+            "cache breaker state change",
+            extra={"old": old_state.name if old_state else None, "new": new_state.name},
+        )
+
+
+breaker = pybreaker.CircuitBreaker(
+    fail_max=settings.CACHE_BREAKER_FAIL_MAX,
+    reset_timeout=settings.CACHE_BREAKER_RESET_SECONDS,
+    listeners=[_LogListener()],
+    name="cache",
+)
+
+_schema_version: str | None = None
+
+
+def schema_version() -> str:
+    """A short hash of the applied migrations, computed once per process."""
+    global _schema_version
+    if _schema_version is None:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
+            rows = cursor.fetchall()
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+        _schema_version = digest[:12]
+    return _schema_version
+
+
+def reset_schema_version() -> None:
+    """Forget the computed version (after migrating in the same process)."""
+    global _schema_version
+    _schema_version = None
+
+
+def cache_key(name: str, *parts: object) -> str:
+    if name not in CACHE_TTLS:
+        raise KeyError(f"{name!r} has no TTL in dashboard.platform.caching.CACHE_TTLS")
+    tail = ":".join(str(p) for p in parts)
+    return f"{schema_version()}:{name}:{tail}"
+
+
+def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
+    """The cached value for (name, parts), built and stored on a miss.
+
+    Any cache failure falls back to `build()`; the breaker makes repeated failures
+    cheap. The value is never lost: a set that fails still returns what was built.
+    """
+    key = cache_key(name, *parts)
+    value = _guarded(lambda: cache.get(key, _MISS), default=_MISS)
+    if value is not _MISS:
+        return value
+    value = build()
+    _guarded(lambda: cache.set(key, value, CACHE_TTLS[name]), default=None)
+    return value
+
+
+def invalidate(name: str, *parts: object) -> None:
+    key = cache_key(name, *parts)
+    _guarded(lambda: cache.delete(key), default=None)
+
+
+def _guarded(call: Callable[[], T], *, default: T) -> T:
+    try:
+        return breaker.call(call)
+    except pybreaker.CircuitBreakerError:
+        return default
+    except Exception as exc:  # redis.ConnectionError, TimeoutError, …
+        logger.warning(
+            "cache unavailable, serving from the database",
+            extra={"error": f"{type(exc).__name__}: {exc}"},
+        )
+        return default
+
+
+def cache_status() -> str:
+    """ "ok", or "degraded" when the breaker is open or a probe fails."""
+    if breaker.current_state == pybreaker.STATE_OPEN:
+        return "degraded"
+    try:
+        breaker.call(lambda: cache.set("readyz:probe", "1", CACHE_TTLS["readyz.probe"]))
+        return "ok"
+    except Exception:
+        return "degraded"

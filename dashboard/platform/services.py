@@ -1,0 +1,99 @@
+"""Writes for the platform: dead letters (record, replay) and the outbox sweeper."""
+
+import logging
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from config import request_context
+from config.celery import app
+from dashboard.domains.models import Domain
+from dashboard.platform.models import DeadLetter, OutboxRow, OutboxState
+
+logger = logging.getLogger(__name__)
+
+
+# --- Dead letters ---------------------------------------------------------------------
+def dead_letter_record(
+    *,
+    task_name: str,
+    task_id: str,
+    args: list,
+    kwargs: dict,
+    error: str,
+    traceback: str = "",
+    attempts: int = 1,
+) -> DeadLetter:
+    domain_id = kwargs.get("domain_id")
+    domain = (
+        Domain.objects.using("default").filter(pk=domain_id).first()
+        if domain_id
+        else None
+    )
+    letter = DeadLetter.objects.create(
+        task_name=task_name,
+        task_id=task_id or "",
+        args=args,
+        kwargs=kwargs,
+        error=error[:10_000],
+        traceback=traceback[-20_000:],
+        attempts=attempts,
+        request_id=request_context.current_request_id(),
+        domain=domain,
+    )
+    logger.error(
+        "task dead-lettered",
+        extra={
+            "task_name": task_name,
+            "task_id": task_id,
+            "attempts": attempts,
+            "dead_letter_id": letter.pk,
+            "error": error[:500],
+        },
+    )
+    return letter
+
+
+def dead_letter_replay(*, letter: DeadLetter) -> str:
+    """Send the task again with its original arguments; returns the new task id."""
+    result = app.send_task(letter.task_name, args=letter.args, kwargs=letter.kwargs)
+    DeadLetter.objects.filter(pk=letter.pk).update(
+        replayed_at=timezone.now(), replay_count=letter.replay_count + 1
+    )
+    return result.id
+
+
+# --- Outbox -----------------------------------------------------------------------------
+def outbox_models() -> list[type[OutboxRow]]:
+    return [m for m in apps.get_models() if issubclass(m, OutboxRow)]
+
+
+def outbox_sweep(*, stale_after: timedelta | None = None, limit: int = 500) -> int:
+    """Enqueue again every outbox row accepted but not processed in time."""
+    stale_after = stale_after or timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
+    cutoff = timezone.now() - stale_after
+    swept = 0
+    for model in outbox_models():
+        stale = (
+            model.objects.using("default")
+            .filter(state__in=[OutboxState.PENDING, OutboxState.PROCESSING])
+            .filter(
+                Q(enqueued_at__lt=cutoff)
+                | Q(enqueued_at__isnull=True, received_at__lt=cutoff)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for pk in list(stale):
+            app.send_task(model.outbox_task_name, args=[pk])
+            model.objects.filter(pk=pk).update(
+                enqueued_at=timezone.now(),
+                enqueue_count=F("enqueue_count") + 1,
+            )
+            swept += 1
+    if swept:
+        logger.info("outbox swept", extra={"re_enqueued": swept})
+    return swept

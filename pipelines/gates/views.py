@@ -1,0 +1,168 @@
+"""Pages for budgets, flaky tests and a commit's gates. Thin: restrict,
+validate, one call, render."""
+
+import json
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from dashboard.domains import policy
+from dashboard.domains.selectors import domain_for, user_can
+from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+from pipelines.gates import selectors as selectors_gates
+from pipelines.gates.forms import FORMS, PerfBudgetForm, QueryPlanBudgetForm
+from pipelines.gates.services import budgets as budget_services
+
+
+def _budgets_page(
+    request: HttpRequest, domain, *, status: int = 200, **overrides
+) -> HttpResponse:
+    document = budget_services.budget_document_of(domain)
+    context = {
+        "domain": domain,
+        "perf_budgets": selectors_gates.perf_budgets_of(domain),
+        "plan_budgets": selectors_gates.query_plan_budgets_of(domain),
+        "can_edit": user_can(request.user, policy.Action.MANAGE_BUDGETS, domain),
+        "document_text": json.dumps(document.as_json(), indent=2),
+        "perf_form": PerfBudgetForm(),
+        "plan_form": QueryPlanBudgetForm(),
+        "error": "",
+        **overrides,
+    }
+    return render(request, "pipelines/budgets.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budgets(request: HttpRequest, slug: str) -> HttpResponse:
+    """Browsers of the domain read the budgets; domain admins replace them."""
+    if request.method == "POST":
+        return _budgets_replace(request, slug)
+    domain = domain_for(request.user, slug, path=request.path)
+    return _budgets_page(request, domain)
+
+
+def _saved(request: HttpRequest, domain) -> HttpResponse:
+    messages.success(request, "Budgets saved. The next evaluation uses them.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("gates:budgets", args=[domain.slug]))
+    return redirect("gates:budgets", slug=domain.slug)
+
+
+def _budgets_replace(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = domain_for(
+        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
+    )
+    text = request.POST.get("document", "")
+    error = ""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        error = f"Not JSON: {exc}."
+    if not error:
+        try:
+            budget_services.budgets_replace(
+                domain=domain, document=document, actor=request.user
+            )
+        except budget_services.BudgetDocumentError as exc:
+            error = str(exc)
+    if not error:
+        return _saved(request, domain)
+    if request.htmx:
+        context = {"domain": domain, "document_text": text, "error": error}
+        return render(request, "pipelines/budgets.html#editor", context, status=422)
+    return _budgets_page(request, domain, status=422, document_text=text, error=error)
+
+
+def _one_budget(detail: str) -> str:
+    """ "perf[3] sets no limit…" → "This budget sets no limit…": the form shows
+    one budget, so its position in the document means nothing to the reader."""
+    return re.sub(r"^(?:perf|query_plans)\[\d+\][. ]?", "This budget: ", detail)
+
+
+@login_required
+@require_POST
+def budget_set(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """Add or change one budget (same service and scenario/query: replaced)."""
+    domain = domain_for(
+        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
+    )
+    form = FORMS[kind](request.POST)
+    form_name = "perf_form" if kind == "perf" else "plan_form"
+    if not form.is_valid():
+        return _budgets_page(request, domain, status=422, **{form_name: form})
+    try:
+        budget_services.budget_set(
+            domain=domain, kind=kind, budget=form.cleaned_data, actor=request.user
+        )
+    except budget_services.BudgetDocumentError as exc:
+        form.add_error(None, _one_budget(str(exc)))
+        return _budgets_page(request, domain, status=422, **{form_name: form})
+    return _saved(request, domain)
+
+
+@login_required
+@require_POST
+def budget_remove(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    domain = domain_for(
+        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
+    )
+    budget_services.budget_remove(
+        domain=domain,
+        kind=kind,
+        service=request.POST.get("service", ""),
+        name=request.POST.get("name", ""),
+        actor=request.user,
+    )
+    return _saved(request, domain)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def flaky_tests(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = domain_for(request.user, slug, path=request.path)
+    try:
+        page = keyset_page(
+            selectors_gates.flaky_tests_of(domain),
+            ordering=("-last_seen_at", "-id"),
+            cursor=request.GET.get("cursor"),
+            page_size=clamp_page_size(request.GET.get("page_size")),
+        )
+    except BadCursor as exc:
+        return render(
+            request,
+            "pipelines/flaky_tests.html",
+            {"domain": domain, "page": None, "error": str(exc)},
+            status=400,
+        )
+    template = "pipelines/flaky_tests.html"
+    if request.htmx:
+        template += "#rows"
+    return render(request, template, {"domain": domain, "page": page, "error": ""})
+
+
+@login_required
+def commit_gates(request: HttpRequest, slug: str, sha: str) -> HttpResponse:
+    """A commit's gate verdicts: where GitHub's status links point."""
+    domain = domain_for(request.user, slug, path=request.path)
+    repository = None
+    full_name = request.GET.get("repository", "").strip()
+    if full_name:
+        repository = selectors_gates.repository_of(domain, full_name)
+    verdicts = selectors_gates.verdicts_for_commit(
+        domain, sha.lower(), repository
+    ).prefetch_related("changes")
+    context = {
+        "domain": domain,
+        "sha": sha.lower(),
+        "repository": repository,
+        "verdicts": verdicts,
+    }
+    return render(request, "pipelines/commit_gates.html", context)

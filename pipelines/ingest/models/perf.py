@@ -1,0 +1,61 @@
+"""Performance samples reported by CI for a commit and scenario."""
+
+from django.db import models
+
+from dashboard.domains.models import Domain, Repository
+
+
+class PerfSample(models.Model):
+    """Latency percentiles and peak memory of one scenario at one commit.
+
+    One row per (repository, commit, service, scenario): a CI re-run reports the
+    measurement again and replaces it rather than counting it twice.
+    """
+
+    domain = models.ForeignKey(
+        Domain, on_delete=models.CASCADE, related_name="perf_samples"
+    )
+    repository = models.ForeignKey(
+        Repository, on_delete=models.PROTECT, related_name="perf_samples"
+    )
+    service = models.CharField(max_length=50, blank=True)
+    scenario = models.CharField(max_length=200)
+    commit_sha = models.CharField(max_length=64)
+    branch = models.CharField(max_length=255, blank=True)
+    base_branch = models.CharField(max_length=255, blank=True)
+    p50_ms = models.FloatField()
+    p95_ms = models.FloatField()
+    p99_ms = models.FloatField()
+    peak_memory_mb = models.FloatField(null=True, blank=True)
+    sample_count = models.PositiveIntegerField()
+    run = models.ForeignKey(
+        "pipelines.Run",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="perf_samples",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "commit_sha", "service", "scenario"],
+                name="uniq_perf_sample",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["domain", "-created_at", "-id"], name="perf_domain_idx"
+            ),
+            # The base branch's recent median for regression gates.
+            models.Index(
+                fields=["repository", "scenario", "branch", "-created_at"],
+                name="perf_branch_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} @ {self.commit_sha[:7]}: p95 {self.p95_ms} ms"

@@ -1,0 +1,129 @@
+"""Reads for CI ingestion, already restricted: by the token's domain (API) or by
+a domain the user may browse (pages)."""
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from dashboard.domains.models import Domain, PermissionDenial
+from dashboard.platform.models import OutboxState
+from pipelines.ingest.models import (
+    Job,
+    Outcome,
+    Run,
+    TestReport,
+    TestResult,
+    WebhookDelivery,
+)
+
+FAILURES_SHOWN = 200
+
+
+def api_runs(
+    domain: Domain, *, repository: str = "", branch: str = ""
+) -> QuerySet[Run]:
+    runs = Run.objects.filter(domain=domain).select_related("repository")
+    if repository:
+        runs = runs.filter(repository__full_name__iexact=repository)
+    if branch:
+        runs = runs.filter(branch=branch)
+    return runs
+
+
+def runs_of(
+    domain: Domain, *, branch: str = "", status: str = "", workflow: str = ""
+) -> QuerySet[Run]:
+    """The domain's runs for the runs page, filtered. `status` is a run status
+    or a conclusion (success, failure, …), as people say either."""
+    runs = Run.objects.filter(domain=domain).select_related("repository", "domain")
+    if branch:
+        runs = runs.filter(branch=branch)
+    if workflow:
+        runs = runs.filter(workflow=workflow)
+    if status:
+        runs = runs.filter(Q(status=status) | Q(conclusion=status))
+    return runs
+
+
+def workflows_of(domain: Domain, limit: int = 100) -> list[str]:
+    """Workflow names for the filter (bounded; uses the domain/workflow index)."""
+    return list(
+        Run.objects.filter(domain=domain)
+        .order_by("workflow")
+        .values_list("workflow", flat=True)
+        .distinct()[:limit]
+    )
+
+
+def run_of(domain: Domain, pk: int) -> Run | None:
+    return runs_of(domain).filter(pk=pk).first()
+
+
+def jobs_of(run: Run) -> QuerySet[Job]:
+    return Job.objects.filter(run=run).order_by("started_at", "id")
+
+
+def reports_of(run: Run) -> QuerySet[TestReport]:
+    return TestReport.objects.filter(run=run).order_by("-received_at", "-id")
+
+
+def test_summary(run: Run) -> dict:
+    """Totals over the run's parsed reports (one query)."""
+    totals = TestReport.objects.filter(run=run, state=OutboxState.DONE).aggregate(
+        reports=Count("id"),
+        tests=Sum("tests"),
+        failures=Sum("failures"),
+        errors=Sum("errors"),
+        skipped=Sum("skipped"),
+    )
+    summary = {k: v or 0 for k, v in totals.items()}
+    summary["passed"] = (
+        summary["tests"] - summary["failures"] - summary["errors"] - summary["skipped"]
+    )
+    return summary
+
+
+def failures_of(run: Run, limit: int = FAILURES_SHOWN) -> QuerySet[TestResult]:
+    return (
+        TestResult.objects.filter(run=run, outcome__in=[Outcome.FAILED, Outcome.ERROR])
+        .only(
+            "id",
+            "suite",
+            "classname",
+            "name",
+            "file",
+            "line",
+            "outcome",
+            "duration_seconds",
+            "message",
+            "details",
+        )
+        .order_by("id")[:limit]
+    )
+
+
+def deliveries_of(domain: Domain) -> QuerySet[WebhookDelivery]:
+    return (
+        WebhookDelivery.objects.filter(domain=domain)
+        .defer("body")
+        .select_related("domain")
+    )
+
+
+def deliveries_unmapped() -> QuerySet[WebhookDelivery]:
+    """Deliveries no domain claims (staff only): unmapped repositories, events
+    we do not process, and those not yet processed."""
+    return (
+        WebhookDelivery.objects.filter(domain__isnull=True)
+        .defer("body")
+        .select_related("domain")
+    )
+
+
+def signature_refusals(limit: int = 20) -> list[PermissionDenial]:
+    """The latest webhook deliveries refused for their signature (staff only)."""
+    from pipelines.ingest.services.webhooks import SIGNATURE_DENIAL_ACTION
+
+    return list(
+        PermissionDenial.objects.filter(action=SIGNATURE_DENIAL_ACTION).order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )

@@ -1,0 +1,393 @@
+"""JUnit XML: a streaming, entity-free parser for the dialects real tools write,
+and the reports (stored raw first, parsed by a worker) it fills.
+
+Dialects: pytest, Maven Surefire/Failsafe, Gradle, jest-junit, go-junit-report;
+nested <testsuite> in <testsuite>, <properties>, <skipped>/<error>/<failure>,
+<system-out>/<system-err>. Counts come from the testcases themselves, not from
+the suites' attributes (which nested suites double-count and tools get wrong).
+"""
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+from defusedxml.ElementTree import ParseError, iterparse
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from config import request_context
+from config.tasks import enqueue_on_commit
+from dashboard.platform.models import OutboxState
+from pipelines.ingest.models import Outcome, Run, TestReport, TestResult
+from pipelines.ingest.services.runs import commit_data_changed
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_MAX = 2_000
+DETAILS_MAX = 16_000
+BATCH_SIZE = 1_000
+
+
+class JUnitError(ValueError):
+    """The document is not a JUnit report we can read (422 to the client)."""
+
+    def __init__(
+        self, detail: str, *, line: int | None = None, column: int | None = None
+    ):
+        super().__init__(detail)
+        self.detail = detail
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Case:
+    suite: str
+    classname: str
+    name: str
+    file: str
+    line: int | None
+    outcome: str
+    duration_seconds: float | None
+    message: str = ""
+    details: str = ""
+    system_out: str = ""
+
+
+@dataclass
+class Totals:
+    suites: int = 0
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    testcase_seconds: float = 0.0
+    top_level_seconds: float | None = None
+    _top: list[float] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failures - self.errors - self.skipped
+
+    @property
+    def duration_seconds(self) -> float:
+        if self.top_level_seconds is not None:
+            return self.top_level_seconds
+        if self._top:
+            return sum(self._top)
+        return self.testcase_seconds
+
+
+def _local(tag: str) -> str:
+    """The tag without a namespace ({urn:x}testcase -> testcase)."""
+    return tag.rsplit("}", 1)[-1] if "}" in tag else tag
+
+
+def _seconds(raw: str | None) -> float | None:
+    if not raw:
+        return None
+    try:
+        # Some Surefire locales write "1,234.5".
+        return float(raw.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _clip(text: str | None, limit: int) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _events(source: str | IO[bytes]) -> Iterator[tuple[str, object]]:
+    """iterparse with entities, external references and bombs refused, and
+    every error turned into a JUnitError with its line and column."""
+    try:
+        yield from iterparse(
+            source,
+            events=("start", "end"),
+            forbid_dtd=False,
+            forbid_entities=True,
+            forbid_external=True,
+        )
+    except ParseError as exc:
+        line, column = exc.position
+        raise JUnitError(
+            f"Malformed XML at line {line}, column {column + 1}: "
+            f"{str(exc).split(':')[0]}.",
+            line=line,
+            column=column + 1,
+        ) from exc
+    except EntitiesForbidden as exc:
+        raise JUnitError(
+            f"XML entity declarations are refused (found {exc.name!r}); a JUnit "
+            "report never needs them, and they are how XML bombs work."
+        ) from exc
+    except DTDForbidden as exc:
+        raise JUnitError("Document type declarations are refused.") from exc
+    except DefusedXmlException as exc:
+        raise JUnitError(f"Refused: {exc}.") from exc
+
+
+def parse(source: str | IO[bytes], totals: Totals | None = None) -> Iterator[Case]:
+    """Yield every testcase, streaming: finished elements are dropped as soon as
+    they are read, so a 50,000-testcase report never sits whole in memory."""
+    totals = totals if totals is not None else Totals()
+    stack: list = []
+    suites: list[str] = []
+    for event, elem in _events(source):
+        tag = _local(elem.tag)
+        if event == "start":
+            if not stack and tag not in ("testsuites", "testsuite"):
+                raise JUnitError(
+                    f"Not a JUnit report: the root element is <{tag}>, expected "
+                    "<testsuites> or <testsuite>."
+                )
+            if tag == "testsuite":
+                totals.suites += 1
+                suites.append(elem.get("name") or "")
+            stack.append(elem)
+            continue
+        stack.pop()
+        parent = stack[-1] if stack else None
+        if tag == "testcase":
+            case = _case(elem, suite=suites[-1] if suites else "")
+            totals.tests += 1
+            totals.testcase_seconds += case.duration_seconds or 0.0
+            if case.outcome == Outcome.FAILED:
+                totals.failures += 1
+            elif case.outcome == Outcome.ERROR:
+                totals.errors += 1
+            elif case.outcome == Outcome.SKIPPED:
+                totals.skipped += 1
+            if parent is not None:
+                parent.remove(elem)
+            yield case
+        elif tag == "testsuite":
+            suites.pop()
+            seconds = _seconds(elem.get("time"))
+            if parent is None:
+                totals.top_level_seconds = seconds
+            elif len(stack) == 1 and _local(parent.tag) == "testsuites":
+                totals._top.append(seconds or 0.0)
+            elem.clear()
+            if parent is not None:
+                parent.remove(elem)
+        elif tag == "testsuites" and parent is None:
+            seconds = _seconds(elem.get("time"))
+            if seconds is not None:
+                totals.top_level_seconds = seconds
+        elif parent is not None and _local(parent.tag) in ("testsuite", "testsuites"):
+            # Suite-level <properties>, <system-out>: not kept, so let them go.
+            elem.clear()
+
+
+def _case(elem, *, suite: str) -> Case:
+    outcome, message, details, output = Outcome.PASSED, "", "", []
+    for child in elem:
+        kind = _local(child.tag)
+        if kind in ("error", "failure") and outcome not in (
+            Outcome.ERROR,
+            Outcome.FAILED,
+        ):
+            outcome = Outcome.ERROR if kind == "error" else Outcome.FAILED
+            message, details = _problem(child)
+        elif kind == "skipped" and outcome == Outcome.PASSED:
+            outcome = Outcome.SKIPPED
+            message, details = _problem(child)
+        elif kind in ("system-out", "system-err") and child.text:
+            output.append(child.text)
+    # A blank name (some reporters write " ") is as good as none.
+    name = _clip(elem.get("name"), 1000) or "(unnamed)"
+    return Case(
+        suite=_clip(suite, 500),
+        classname=_clip(elem.get("classname") or elem.get("class"), 500),
+        name=name,
+        file=_clip(elem.get("file"), 500),
+        line=_int(elem.get("line")),
+        outcome=outcome,
+        duration_seconds=_seconds(elem.get("time")),
+        message=message,
+        details=details,
+        system_out=""
+        if outcome == Outcome.PASSED
+        else _clip("\n".join(output), DETAILS_MAX),
+    )
+
+
+def _problem(child) -> tuple[str, str]:
+    text = (child.text or "").strip()
+    message = child.get("message") or (text.splitlines()[0] if text else "")
+    kind = child.get("type")
+    if kind and kind not in message:
+        message = f"{kind}: {message}" if message else kind
+    return _clip(message, MESSAGE_MAX), _clip(text, DETAILS_MAX)
+
+
+def check(source: str | IO[bytes]) -> Totals:
+    """Read the whole document once (streaming, nothing kept) and return its
+    counts, or raise JUnitError: the cheap synchronous check at the edge."""
+    totals = Totals()
+    for _ in parse(source, totals):
+        pass
+    return totals
+
+
+def test_key(classname: str, name: str) -> str:
+    return hashlib.sha1(
+        f"{classname}::{name}".encode(), usedforsecurity=False
+    ).hexdigest()
+
+
+# --- Reports --------------------------------------------------------------------
+@dataclass
+class Spooled:
+    """An upload copied to a temporary file, with its size and digest."""
+
+    path: str
+    size: int
+    sha256: str
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+class TooLarge(ValueError):
+    pass
+
+
+def spool(chunks: Iterator[bytes], *, limit: int) -> Spooled:
+    """Copy a body to disk in chunks, refusing it once it passes `limit` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, path = tempfile.mkstemp(prefix="junit-", suffix=".xml")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"The report is larger than {limit} bytes.")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return Spooled(path=path, size=size, sha256=digest.hexdigest())
+
+
+@transaction.atomic
+def report_create(*, run: Run, spooled: Spooled, filename: str = "") -> TestReport:
+    """Keep the upload (file storage) and its row, then let a worker parse it."""
+    report = TestReport(
+        run=run,
+        domain_id=run.domain_id,
+        filename=(filename or "junit.xml")[:255],
+        size_bytes=spooled.size,
+        sha256=spooled.sha256,
+        request_id=_request_id(),
+        enqueued_at=timezone.now(),
+        enqueue_count=1,
+    )
+    with open(spooled.path, "rb") as fh:
+        report.file.save(f"{spooled.sha256[:16]}.xml", File(fh), save=False)
+    report.save()
+    enqueue_on_commit(TestReport.outbox_task_name, report.pk)
+    return report
+
+
+def _request_id() -> str:
+    return request_context.current_request_id()[:128]
+
+
+def report_parse(*, report_id: int) -> str:
+    """Parse a stored report into test results. Idempotent: a parsed report is
+    left alone; a half-parsed one (worker killed) starts again from zero."""
+    with transaction.atomic():
+        report = (
+            TestReport.objects.select_for_update()
+            .select_related("run")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None:
+            return "missing"
+        if report.state in (OutboxState.DONE, OutboxState.FAILED):
+            return report.state
+        TestResult.objects.filter(report=report).delete()
+        totals = Totals()
+        try:
+            with report.file.open("rb") as fh:
+                _store(report, parse(fh, totals))
+        except JUnitError as exc:
+            report.state = OutboxState.FAILED
+            report.error = exc.detail
+            report.processed_at = timezone.now()
+            report.save()
+            logger.warning(
+                "junit report refused",
+                extra={"report_id": report.pk, "error": exc.detail},
+            )
+            return report.state
+        report.suites = totals.suites
+        report.tests = totals.tests
+        report.failures = totals.failures
+        report.errors = totals.errors
+        report.skipped = totals.skipped
+        report.duration_seconds = round(totals.duration_seconds, 3)
+        report.state = OutboxState.DONE
+        report.error = ""
+        report.processed_at = timezone.now()
+        report.save()
+        commit_data_changed(
+            repository_id=report.run.repository_id, sha=report.run.head_sha
+        )
+    logger.info(
+        "junit report parsed",
+        extra={
+            "report_id": report.pk,
+            "tests": totals.tests,
+            "failures": totals.failures,
+        },
+    )
+    return report.state
+
+
+def _store(report: TestReport, cases: Iterator[Case]) -> None:
+    batch: list[TestResult] = []
+    for case in cases:
+        batch.append(
+            TestResult(
+                report=report,
+                run_id=report.run_id,
+                test_key=test_key(case.classname, case.name),
+                suite=case.suite,
+                classname=case.classname,
+                name=case.name,
+                file=case.file,
+                line=case.line,
+                outcome=case.outcome,
+                duration_seconds=case.duration_seconds,
+                message=case.message,
+                details=case.details,
+                system_out=case.system_out,
+            )
+        )
+        if len(batch) >= BATCH_SIZE:
+            TestResult.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        TestResult.objects.bulk_create(batch)

@@ -1,0 +1,56 @@
+"""Performance samples: one per (repository, commit, service, scenario)."""
+
+from django.db import transaction
+
+from dashboard.domains.models import Domain, Repository
+from pipelines.ingest.models import PerfSample
+from pipelines.ingest.services.runs import commit_data_changed, locked_get_or_create
+
+
+@transaction.atomic
+def perf_sample_record(
+    *,
+    domain: Domain,
+    repository: Repository,
+    scenario: str,
+    commit_sha: str,
+    p50_ms: float,
+    p95_ms: float,
+    p99_ms: float,
+    sample_count: int,
+    peak_memory_mb: float | None = None,
+    branch: str = "",
+    base_branch: str = "",
+    service: str = "",
+) -> tuple[PerfSample, bool]:
+    """Record a sample; the same commit and scenario reported again replaces the
+    earlier figures instead of counting twice."""
+    values = {
+        "domain": domain,
+        "branch": branch,
+        "base_branch": base_branch,
+        "p50_ms": p50_ms,
+        "p95_ms": p95_ms,
+        "p99_ms": p99_ms,
+        "peak_memory_mb": peak_memory_mb,
+        "sample_count": sample_count,
+    }
+    sample, created = locked_get_or_create(
+        PerfSample,
+        {
+            "repository": repository,
+            "commit_sha": commit_sha,
+            "service": service,
+            "scenario": scenario,
+        },
+        values,
+    )
+    changed = created or any(getattr(sample, f) != v for f, v in values.items())
+    if not changed:
+        return sample, False  # the same figures again: no second effect
+    if not created:
+        for field, value in values.items():
+            setattr(sample, field, value)
+        sample.save()
+    commit_data_changed(repository_id=repository.pk, sha=commit_sha)
+    return sample, created

@@ -1,0 +1,522 @@
+"""GitHub webhook deliveries: verify, store before answering, process once."""
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from config.tasks import enqueue_on_commit
+from dashboard.board.warming import warm_caches_task
+from dashboard.domains.models import Repository
+from dashboard.platform.models import OutboxState
+from pipelines.ingest.models import (
+    Deployment,
+    Provider,
+    PullRequest,
+    Push,
+    ReportedStatus,
+    WebhookDelivery,
+)
+from pipelines.ingest.services import runs as run_services
+
+logger = logging.getLogger(__name__)
+
+# GitHub's documented maximum payload size.
+MAX_BODY_BYTES = 25 * 1024 * 1024
+
+# The PermissionDenial action of a delivery refused for its signature.
+SIGNATURE_DENIAL_ACTION = "webhook.github_signature"
+
+PROCESSED_EVENTS = (
+    "workflow_run",
+    "workflow_job",
+    "check_suite",
+    "check_run",
+    "pull_request",
+    "push",
+    "deployment",
+    "deployment_status",
+    "status",
+)
+
+
+def signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:
+    """`sha256=` + hex HMAC-SHA256 of the raw body, compared in constant time."""
+    if not header or not secret or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower())
+
+
+def signature_for(body: bytes, secret: str | None = None) -> str:
+    """The header GitHub would send for `body` (for tests and tooling)."""
+    secret = settings.GITHUB_WEBHOOK_SECRET if secret is None else secret
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Received:
+    delivery: WebhookDelivery
+    created: bool
+
+
+@transaction.atomic
+def delivery_receive(
+    *,
+    delivery_id: str,
+    event: str,
+    body: bytes,
+    payload: dict,
+    hook_id: str = "",
+    request_id: str = "",
+) -> Received:
+    """Store a verified delivery (once per X-GitHub-Delivery) and enqueue it.
+
+    A redelivery of a known id only counts the duplicate: no second effect.
+    """
+    repository = payload.get("repository") or {}
+    now = timezone.now()
+    delivery, created = WebhookDelivery.objects.get_or_create(
+        delivery_id=delivery_id,
+        defaults={
+            "event": event[:64],
+            "action": str(payload.get("action") or "")[:64],
+            "hook_id": hook_id[:32],
+            "repository_full_name": str(repository.get("full_name") or "")[:140],
+            "body": body,
+            "body_size": len(body),
+            "request_id": request_id[:128],
+            "enqueued_at": now,
+            "enqueue_count": 1,
+        },
+    )
+    if created:
+        enqueue_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
+        logger.info(
+            "webhook delivery accepted",
+            extra={
+                "delivery_id": delivery_id,
+                "github_event": event,
+                "pk": delivery.pk,
+            },
+        )
+    else:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            duplicate_count=F("duplicate_count") + 1, last_duplicate_at=now
+        )
+        logger.info(
+            "webhook delivery seen before",
+            extra={
+                "delivery_id": delivery_id,
+                "github_event": event,
+                "pk": delivery.pk,
+            },
+        )
+    return Received(delivery, created)
+
+
+class PayloadError(ValueError):
+    """The payload lacks something the event needs; retrying cannot help."""
+
+
+@transaction.atomic
+def delivery_process(*, delivery_id: int) -> str:
+    """Apply one stored delivery. Idempotent: a finished delivery is left alone,
+    and every effect is an upsert, so a second run changes nothing."""
+    delivery = (
+        WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+    )
+    if delivery is None:
+        return "missing"
+    if delivery.state in (OutboxState.DONE, OutboxState.IGNORED, OutboxState.FAILED):
+        return delivery.state
+    delivery.attempts += 1
+    logger.info(
+        "processing webhook delivery",
+        extra={
+            "delivery_id": delivery.delivery_id,
+            "github_event": delivery.event,
+            "action": delivery.action,
+            # The webhook request's id, also when a sweeper re-enqueued it.
+            "received_request_id": delivery.request_id,
+        },
+    )
+    try:
+        payload = json.loads(bytes(delivery.body))
+        # A savepoint: a payload that fails half-way leaves no half of its effects.
+        with transaction.atomic():
+            state, reason = _dispatch(delivery, payload)
+    except (PayloadError, KeyError, TypeError, ValueError) as exc:
+        state, reason = OutboxState.FAILED, ""
+        delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+        logger.warning(
+            "webhook delivery failed",
+            extra={"delivery_id": delivery.delivery_id, "error": delivery.error},
+        )
+    delivery.state = state
+    delivery.reason = reason[:300]
+    delivery.processed_at = timezone.now()
+    if state != OutboxState.FAILED:
+        delivery.error = ""
+    delivery.save()
+    logger.info(
+        "webhook delivery processed",
+        extra={"delivery_id": delivery.delivery_id, "state": state, "reason": reason},
+    )
+    return state
+
+
+@transaction.atomic
+def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Process a failed or ignored delivery again (after its repository was
+    mapped, or a bug fixed). Its effects are upserts, so nothing is doubled."""
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if not delivery.can_replay:
+        raise ValueError(
+            f"Only failed or ignored deliveries replay ({delivery.state})."
+        )
+    delivery.state = OutboxState.PENDING
+    delivery.reason = ""
+    delivery.error = ""
+    delivery.replay_count += 1
+    delivery.enqueued_at = timezone.now()
+    delivery.enqueue_count += 1
+    delivery.save()
+    enqueue_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
+    return delivery
+
+
+def deliveries_replay_for_repository(*, repository: Repository) -> int:
+    """Replay every delivery ignored because `repository` was not mapped."""
+    ignored = WebhookDelivery.objects.filter(
+        repository_full_name__iexact=repository.full_name,
+        state=OutboxState.IGNORED,
+        domain__isnull=True,
+    )
+    count = 0
+    for delivery in ignored.order_by("pk"):
+        delivery_replay(delivery=delivery)
+        count += 1
+    return count
+
+
+# --- Event handlers -------------------------------------------------------------
+def _dispatch(delivery: WebhookDelivery, payload: dict) -> tuple[str, str]:
+    if delivery.event not in PROCESSED_EVENTS:
+        return OutboxState.IGNORED, f"The {delivery.event!r} event is not processed."
+    full_name = delivery.repository_full_name or (
+        (payload.get("repository") or {}).get("full_name") or ""
+    )
+    if not full_name:
+        return OutboxState.IGNORED, "The payload names no repository."
+    repository = (
+        Repository.objects.select_related("domain")
+        .filter(full_name__iexact=full_name)
+        .first()
+    )
+    if repository is None:
+        delivery.repository = None
+        delivery.domain = None
+        return (
+            OutboxState.IGNORED,
+            f"Repository {full_name} is not mapped to a domain; map it, then replay.",
+        )
+    delivery.repository = repository
+    delivery.domain = repository.domain
+    handler = _HANDLERS[delivery.event]
+    reason = handler(delivery=delivery, repository=repository, payload=payload) or ""
+    if reason:
+        return OutboxState.IGNORED, reason
+    return OutboxState.DONE, ""
+
+
+def ts(value: object) -> datetime | None:
+    """GitHub's timestamps: ISO 8601 strings, or epoch seconds in push payloads."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise PayloadError(f"{value!r} is not a timestamp")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _pr_number(obj: dict) -> int | None:
+    prs = obj.get("pull_requests") or []
+    return prs[0].get("number") if prs and isinstance(prs[0], dict) else None
+
+
+def _is_actions_app(obj: dict) -> bool:
+    app = obj.get("app") or {}
+    return app.get("slug") == "github-actions"
+
+
+def _workflow_run(*, delivery, repository, payload) -> str:
+    wr = payload["workflow_run"]
+    status = wr.get("status") or "queued"
+    run_services.run_upsert(
+        provider=Provider.GITHUB_ACTIONS,
+        repository=repository,
+        external_id=str(wr["id"]),
+        attempt=int(wr.get("run_attempt") or 1),
+        started_at=ts(wr.get("run_started_at")) or ts(wr.get("created_at")),
+        head_sha=wr.get("head_sha") or "",
+        branch=wr.get("head_branch") or "",
+        pull_request_number=_pr_number(wr),
+        workflow=wr.get("name")
+        or (payload.get("workflow") or {}).get("name")
+        or wr.get("path")
+        or "",
+        event=wr.get("event") or "",
+        run_number=wr.get("run_number"),
+        url=wr.get("html_url") or "",
+        status=status,
+        conclusion=wr.get("conclusion") or "",
+        completed_at=ts(wr.get("updated_at")) if status == "completed" else None,
+        source_updated_at=ts(wr.get("updated_at")),
+    )
+    return ""
+
+
+def _workflow_job(*, delivery, repository, payload) -> str:
+    wj = payload["workflow_job"]
+    run = run_services.run_upsert(
+        provider=Provider.GITHUB_ACTIONS,
+        repository=repository,
+        external_id=str(wj["run_id"]),
+        attempt=int(wj.get("run_attempt") or 1),
+        started_at=ts(wj.get("started_at")) or ts(wj.get("created_at")),
+        head_sha=wj.get("head_sha") or "",
+        branch=wj.get("head_branch") or "",
+        workflow=wj.get("workflow_name") or "",
+    ).obj
+    status = wj.get("status") or "queued"
+    run_services.job_upsert(
+        run=run,
+        external_id=str(wj["id"]),
+        name=wj.get("name") or "",
+        status=status,
+        conclusion=wj.get("conclusion") or "",
+        runner_name=wj.get("runner_name") or "",
+        url=wj.get("html_url") or "",
+        started_at=ts(wj.get("started_at")),
+        completed_at=ts(wj.get("completed_at")),
+        source_updated_at=ts(wj.get("completed_at"))
+        or ts(wj.get("started_at"))
+        or ts(wj.get("created_at")),
+    )
+    return ""
+
+
+def _check_suite(*, delivery, repository, payload) -> str:
+    cs = payload["check_suite"]
+    if _is_actions_app(cs):
+        return "GitHub Actions suites are recorded from workflow_run events."
+    status = cs.get("status") or "queued"
+    run_services.run_upsert(
+        provider=Provider.GITHUB_CHECKS,
+        repository=repository,
+        external_id=str(cs["id"]),
+        attempt=1,
+        started_at=ts(cs.get("created_at")),
+        head_sha=cs.get("head_sha") or "",
+        branch=cs.get("head_branch") or "",
+        pull_request_number=_pr_number(cs),
+        workflow=(cs.get("app") or {}).get("name") or "checks",
+        event=delivery.event,
+        status=status,
+        conclusion=cs.get("conclusion") or "",
+        completed_at=ts(cs.get("updated_at")) if status == "completed" else None,
+        source_updated_at=ts(cs.get("updated_at")),
+    )
+    return ""
+
+
+def _check_run(*, delivery, repository, payload) -> str:
+    cr = payload["check_run"]
+    if _is_actions_app(cr):
+        return "GitHub Actions check runs are recorded from workflow_job events."
+    cs = cr.get("check_suite") or {}
+    run = run_services.run_upsert(
+        provider=Provider.GITHUB_CHECKS,
+        repository=repository,
+        external_id=str(cs["id"]),
+        attempt=1,
+        started_at=ts(cr.get("started_at")),
+        head_sha=cr.get("head_sha") or cs.get("head_sha") or "",
+        branch=cs.get("head_branch") or "",
+        pull_request_number=_pr_number(cr),
+        workflow=(cr.get("app") or {}).get("name") or "checks",
+        event="check_suite",
+    ).obj
+    status = cr.get("status") or "queued"
+    run_services.job_upsert(
+        run=run,
+        external_id=str(cr["id"]),
+        name=cr.get("name") or "",
+        status=status,
+        conclusion=cr.get("conclusion") or "",
+        url=cr.get("html_url") or "",
+        started_at=ts(cr.get("started_at")),
+        completed_at=ts(cr.get("completed_at")),
+        source_updated_at=ts(cr.get("completed_at")) or ts(cr.get("started_at")),
+    )
+    return ""
+
+
+def _pull_request(*, delivery, repository, payload) -> str:
+    pr = payload["pull_request"]
+    incoming = {
+        "title": (pr.get("title") or "")[:500],
+        "state": pr.get("state") or "open",
+        "merged": bool(pr.get("merged")),
+        "head_sha": (pr.get("head") or {}).get("sha") or "",
+        "head_ref": (pr.get("head") or {}).get("ref") or "",
+        "base_ref": (pr.get("base") or {}).get("ref") or "",
+        "author": ((pr.get("user") or {}).get("login") or "")[:100],
+        "url": pr.get("html_url") or "",
+        "source_updated_at": ts(pr.get("updated_at")),
+    }
+    current, created = run_services.locked_get_or_create(
+        PullRequest,
+        {"repository": repository, "number": pr["number"]},
+        {"domain_id": repository.domain_id, **incoming},
+    )
+    if created:
+        return ""
+
+    def key(state: str, merged: bool, updated: datetime | None) -> tuple:
+        return (updated or datetime.min.replace(tzinfo=UTC), state == "closed", merged)
+
+    if key(incoming["state"], incoming["merged"], incoming["source_updated_at"]) > key(
+        current.state, current.merged, current.source_updated_at
+    ):
+        for field, value in incoming.items():
+            setattr(current, field, value)
+        current.save()
+    return ""
+
+
+def _push(*, delivery, repository, payload) -> str:
+    head = payload.get("head_commit") or {}
+    pushed_at = (
+        ts((payload.get("repository") or {}).get("pushed_at"))
+        or ts(head.get("timestamp"))
+        or delivery.received_at
+    )
+    Push.objects.get_or_create(
+        delivery=delivery,
+        defaults={
+            "repository": repository,
+            "domain_id": repository.domain_id,
+            "ref": payload["ref"][:255],
+            "before_sha": payload.get("before") or "",
+            "after_sha": payload.get("after") or "",
+            "created": bool(payload.get("created")),
+            "deleted": bool(payload.get("deleted")),
+            "forced": bool(payload.get("forced")),
+            "commit_count": len(payload.get("commits") or []),
+            "pusher": ((payload.get("pusher") or {}).get("name") or "")[:100],
+            "pushed_at": pushed_at,
+        },
+    )
+    return ""
+
+
+def _deployment_upsert(repository: Repository, dep: dict) -> Deployment:
+    deployment, _ = run_services.locked_get_or_create(
+        Deployment,
+        {"repository": repository, "external_id": dep["id"]},
+        {
+            "domain_id": repository.domain_id,
+            "environment": (dep.get("environment") or "")[:255],
+            "sha": dep.get("sha") or "",
+            "ref": (dep.get("ref") or "")[:255],
+            "description": dep.get("description") or "",
+            "creator": ((dep.get("creator") or {}).get("login") or "")[:100],
+            "created_at": ts(dep.get("created_at")) or timezone.now(),
+        },
+    )
+    return deployment
+
+
+def _deployment(*, delivery, repository, payload) -> str:
+    _deployment_upsert(repository, payload["deployment"])
+    return ""
+
+
+def _deployment_status(*, delivery, repository, payload) -> str:
+    deployment = _deployment_upsert(repository, payload["deployment"])
+    status = payload["deployment_status"]
+    if deployment.state_status_id is None or status["id"] > deployment.state_status_id:
+        deployment.state = (status.get("state") or "")[:16]
+        deployment.state_status_id = status["id"]
+        deployment.environment_url = status.get("environment_url") or ""
+        deployment.save()
+        if deployment.state == "success" and _is_control_plane(repository):
+            _warm_caches_after_own_deploy()
+    return ""
+
+
+def _is_control_plane(repository: Repository) -> bool:
+    own = settings.CONTROLPLANE_REPOSITORY
+    return bool(own) and repository.full_name.lower() == own.lower()
+
+
+def _warm_caches_after_own_deploy() -> None:
+    """A new release of the control plane itself starts with cold panel caches
+    (their keys carry the schema version): fill them before users do."""
+    logger.info("own deployment succeeded; warming panel caches")
+    enqueue_on_commit(warm_caches_task)
+
+
+def _status(*, delivery, repository, payload) -> str:
+    updated = ts(payload.get("updated_at")) or delivery.received_at
+    incoming = {
+        "state": payload["state"][:16],
+        "description": (payload.get("description") or "")[:500],
+        "target_url": payload.get("target_url") or "",
+        "external_id": payload["id"],
+        "source_updated_at": updated,
+    }
+    current, created = run_services.locked_get_or_create(
+        ReportedStatus,
+        {
+            "repository": repository,
+            "sha": payload["sha"],
+            "context": payload["context"][:255],
+        },
+        {"domain_id": repository.domain_id, **incoming},
+    )
+    if not created and (updated, payload["id"]) > (
+        current.source_updated_at,
+        current.external_id,
+    ):
+        for field, value in incoming.items():
+            setattr(current, field, value)
+        current.save()
+    return ""
+
+
+_HANDLERS = {
+    "workflow_run": _workflow_run,
+    "workflow_job": _workflow_job,
+    "check_suite": _check_suite,
+    "check_run": _check_run,
+    "pull_request": _pull_request,
+    "push": _push,
+    "deployment": _deployment,
+    "deployment_status": _deployment_status,
+    "status": _status,
+}

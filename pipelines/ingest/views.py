@@ -1,0 +1,173 @@
+"""CI pages per domain: runs, a run, the deliveries ledger and its replays.
+Thin: restrict to the domain, read through selectors, render (htmx partials)."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dashboard.domains import policy
+from dashboard.domains.selectors import domain_for, user_can
+from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+from pipelines.ingest import selectors
+from pipelines.ingest.models import RunStatus, WebhookDelivery
+from pipelines.ingest.services import webhooks
+
+STATUS_FILTERS = [
+    *RunStatus.values,
+    "success",
+    "failure",
+    "cancelled",
+    "timed_out",
+    "skipped",
+]
+
+
+def _page(request: HttpRequest, queryset, ordering: tuple[str, ...]):
+    return keyset_page(
+        queryset,
+        ordering=ordering,
+        cursor=request.GET.get("cursor"),
+        page_size=clamp_page_size(request.GET.get("page_size")),
+    )
+
+
+@login_required
+def run_list(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = domain_for(request.user, slug, path=request.path)
+    filters = {
+        "branch": request.GET.get("branch", "").strip()[:255],
+        "status": request.GET.get("status", "").strip(),
+        "workflow": request.GET.get("workflow", "").strip()[:255],
+    }
+    if filters["status"] not in ("", *STATUS_FILTERS):
+        filters["status"] = ""
+    template = "pipelines/runs.html"
+    if request.htmx:
+        template += "#run-rows"
+    try:
+        page = _page(
+            request, selectors.runs_of(domain, **filters), ("-started_at", "-id")
+        )
+        error = ""
+    except BadCursor as exc:
+        page, error = None, str(exc)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "domain": domain,
+        "page": page,
+        "error": error,
+        "filters": filters,
+        "filter_query": query.urlencode(),
+        "statuses": STATUS_FILTERS,
+        "workflows": selectors.workflows_of(domain),
+    }
+    return render(request, template, context, status=400 if error else 200)
+
+
+@login_required
+def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    domain = domain_for(request.user, slug, path=request.path)
+    run = selectors.run_of(domain, pk)
+    if run is None:
+        raise Http404("No such run.")
+    context = {
+        "domain": domain,
+        "run": run,
+        "jobs": selectors.jobs_of(run),
+        "reports": selectors.reports_of(run),
+        "summary": selectors.test_summary(run),
+        "failures": selectors.failures_of(run),
+        "failures_cap": selectors.FAILURES_SHOWN,
+        "verdicts": _verdicts(domain, run),
+    }
+    return render(request, "pipelines/run_detail.html", context)
+
+
+def _verdicts(domain, run) -> list:
+    """The gate verdicts of the run's commit (pipelines.gates.selectors)."""
+    if not run.head_sha:
+        return []
+    from pipelines.gates import selectors as selectors_gates
+
+    return list(
+        selectors_gates.verdicts_for_commit(
+            domain, run.head_sha, repository=run.repository
+        )
+    )
+
+
+@login_required
+def delivery_list(request: HttpRequest, slug: str) -> HttpResponse:
+    domain = domain_for(request.user, slug, path=request.path)
+    return _ledger(
+        request,
+        selectors.deliveries_of(domain),
+        domain=domain,
+        can_replay=user_can(request.user, policy.Action.TRIGGER_SCANS, domain),
+    )
+
+
+@staff_member_required
+def unmapped_delivery_list(request: HttpRequest) -> HttpResponse:
+    return _ledger(
+        request,
+        selectors.deliveries_unmapped(),
+        domain=None,
+        can_replay=True,
+        refusals=selectors.signature_refusals(),
+    )
+
+
+def _ledger(
+    request, queryset, *, domain, can_replay: bool, refusals=None
+) -> HttpResponse:
+    template = "pipelines/deliveries.html"
+    if request.htmx:
+        template += "#delivery-rows"
+    try:
+        page = _page(request, queryset, ("-received_at", "-id"))
+        error = ""
+    except BadCursor as exc:
+        page, error = None, str(exc)
+    context = {
+        "domain": domain,
+        "page": page,
+        "error": error,
+        "can_replay": can_replay,
+        "refusals": refusals,
+    }
+    return render(request, template, context, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def delivery_replay(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    domain = domain_for(
+        request.user, slug, policy.Action.TRIGGER_SCANS, path=request.path
+    )
+    delivery = get_object_or_404(selectors.deliveries_of(domain), pk=pk)
+    return _replay(request, delivery, redirect_to=("pipelines:deliveries", slug))
+
+
+@staff_member_required
+@require_POST
+def unmapped_delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_object_or_404(WebhookDelivery.objects.defer("body"), pk=pk)
+    return _replay(request, delivery, redirect_to=("pipelines:unmapped-deliveries",))
+
+
+def _replay(request, delivery: WebhookDelivery, *, redirect_to: tuple) -> HttpResponse:
+    try:
+        webhooks.delivery_replay(delivery=delivery)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Delivery {delivery.delivery_id} queued for processing again."
+        )
+    name, *args = redirect_to
+    return redirect(name, *args)
