@@ -284,9 +284,9 @@ def prepare() -> dict:
 
     from dashboard.domains import services
     from dashboard.domains.models import Domain
-    from dashboard.management.commands.seed_demo import BENCH_PASSWORD, BENCH_USERNAME
     from dashboard.platform.pagination import _encode
     from pipelines.ingest.models import Run
+    from pipelines.management.commands.seed_demo import BENCH_PASSWORD, BENCH_USERNAME
 
     client = Client()
     assert client.login(username=BENCH_USERNAME, password=BENCH_PASSWORD)

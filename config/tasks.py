@@ -9,6 +9,7 @@ import logging
 
 from celery import Task
 from django.db import transaction
+from django.dispatch import Signal
 
 logger = logging.getLogger(__name__)
 
@@ -38,27 +39,36 @@ TASK_DEFAULTS = {
 }
 
 
+# Sent when a task fails for good (attempts spent, or a permanent error), with
+# task_name, task_id, args, kwargs, error, traceback, attempts. The dashboard's
+# platform records it as a dead letter (connected in DashboardConfig.ready()).
+task_failed_for_good = Signal()
+
+
 class ControlPlaneTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        from dashboard.platform.services import dead_letter_record
-
-        try:
-            dead_letter_record(
-                task_name=self.name,
-                task_id=task_id,
-                args=list(args or []),
-                kwargs=dict(kwargs or {}),
-                error=f"{type(exc).__name__}: {exc}",
-                traceback=str(einfo),
-                attempts=(self.request.retries or 0) + 1,
-            )
-        except Exception:
-            # The dead letter itself failed (database down): the log line is what
-            # remains, so make it complete.
-            logger.exception(
-                "dead letter could not be recorded",
-                extra={"task_name": self.name, "task_id": task_id},
-            )
+        for receiver, error in task_failed_for_good.send_robust(
+            sender=type(self),
+            task_name=self.name,
+            task_id=task_id,
+            args=list(args or []),
+            kwargs=dict(kwargs or {}),
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=str(einfo),
+            attempts=(self.request.retries or 0) + 1,
+        ):
+            if isinstance(error, Exception):
+                # The dead letter itself failed (database down): the log line is
+                # what remains, so make it complete.
+                logger.error(
+                    "dead letter could not be recorded",
+                    exc_info=error,
+                    extra={
+                        "task_name": self.name,
+                        "task_id": task_id,
+                        "receiver": getattr(receiver, "__qualname__", str(receiver)),
+                    },
+                )
         super().on_failure(exc, task_id, args, kwargs, einfo)
 
 

@@ -3,15 +3,40 @@ from django.apps import AppConfig
 
 class PipelinesConfig(AppConfig):
     name = "pipelines"
+    verbose_name = "CI ingestion and gates"
 
     def ready(self) -> None:
+        """Plug the pipelines' packages into the platform they are built on: the
+        dashboard's panels, rollups, exports and demo data, and the gates into
+        ingestion's signals. Everything here is a function call to follow."""
+        from dashboard.board.exports import exporter_register
+        from dashboard.board.panels import panel_register
+        from dashboard.board.rollups import source_register
+        from dashboard.signals import demo_loaded
         from pipelines import tasks  # noqa: F401  (registers every package's tasks)
+        from pipelines.gates import demo as gates_demo
+        from pipelines.gates import panels as gates_panels
         from pipelines.gates.services.gates import commit_evidence_received
+        from pipelines.ingest import demo, exports, rollups
+        from pipelines.ingest import panels as ingest_panels
         from pipelines.ingest.signals import commit_evidence_changed
 
         # Gates are judged again whenever ingestion changes a commit's evidence.
         commit_evidence_changed.connect(
             commit_evidence_received, dispatch_uid="gates.commit_evidence"
+        )
+        demo_loaded.connect(demo.load, dispatch_uid="pipelines.ingest.demo")
+        demo_loaded.connect(gates_demo.load, dispatch_uid="pipelines.gates.demo")
+        for source in rollups.SOURCES:
+            source_register(source)
+        exporter_register(exports.RUNS, exports.TEST_RESULTS)
+        panel_register(
+            ingest_panels.CI_HEALTH,
+            gates_panels.PERF,
+            gates_panels.QUERY_PLANS,
+            gates_panels.GATES,
+            gates_panels.FLAKY,
+            ingest_panels.INGESTION,
         )
         # The gates' endpoints are described beside the ingestion ones.
         from pipelines import openapi

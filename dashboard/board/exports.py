@@ -1,4 +1,5 @@
-"""CSV exports of runs and test results for a time range, written by a worker.
+"""CSV exports for a time range, written by a worker; each kind of export (runs,
+test results…) is registered by the capability that owns its rows.
 
 The page asks for an export (a row in ExportJob, an outbox table), a Celery task
 streams the rows with a server-side cursor into a file under MEDIA_ROOT, and the
@@ -9,7 +10,8 @@ export runs on the request path, so 10 million rows cost the web server nothing.
 import csv
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -18,14 +20,14 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling
 
 from config.tasks import PermanentError, enqueue_on_commit, task_options
-from dashboard.board.models import ExportJob, ExportKind
+from dashboard.board.models import ExportJob
 from dashboard.domains import selectors
 from dashboard.domains.models import Domain
 from dashboard.platform.models import OutboxState
@@ -35,110 +37,37 @@ from dashboard.platform.problems import problem
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "dashboard/exports.html"
-CHUNK = 2_000
-RUN_BATCH = 200  # runs whose test results are read in one query
 MAX_SPAN = timedelta(days=366)
 # A running export moves enqueued_at at least this often, so the outbox sweeper
 # (OUTBOX_STALE_SECONDS) never mistakes it for a lost one.
 HEARTBEAT_SECONDS = 20
+HEARTBEAT_ROWS = 2_000  # rows between two looks at the clock
 SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-RUN_COLUMNS = [
-    ("id", "id"),
-    ("repository", "repository__full_name"),
-    ("workflow", "workflow"),
-    ("branch", "branch"),
-    ("pull_request", "pull_request_number"),
-    ("head_sha", "head_sha"),
-    ("event", "event"),
-    ("status", "status"),
-    ("conclusion", "conclusion"),
-    ("started_at", "started_at"),
-    ("completed_at", "completed_at"),
-    ("url", "url"),
-]
-RESULT_COLUMNS = [
-    ("run_id", "run_id"),
-    ("repository", "run__repository__full_name"),
-    ("branch", "run__branch"),
-    ("head_sha", "run__head_sha"),
-    ("suite", "suite"),
-    ("classname", "classname"),
-    ("name", "name"),
-    ("outcome", "outcome"),
-    ("duration_seconds", "duration_seconds"),
-    ("message", "message"),
-]
+
+@dataclass(frozen=True)
+class Exporter:
+    """One kind of export, registered by the capability that owns its rows."""
+
+    kind: str
+    label: str
+    header: list[str]
+    # Every row of the export, in a stable order, read in bounded chunks.
+    stream: Callable[[ExportJob], Iterator[tuple]]
+    # How many rows it will write, for its progress bar (cheap, approximate).
+    estimate: Callable[[ExportJob], int]
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def exporter_register(*exporters: Exporter) -> None:
+    """Called from an AppConfig.ready(); registering a kind again replaces it."""
+    for exporter in exporters:
+        EXPORTERS[exporter.kind] = exporter
 
 
 # --- Selectors and services ------------------------------------------------------------
-def export_rows(job: ExportJob) -> tuple[list[str], QuerySet]:
-    """The header and the rows of an export, as one values_list queryset (what the
-    row estimate is taken from; export_stream reads the same rows in batches)."""
-    from pipelines.ingest.models import TestResult
-
-    if job.kind == ExportKind.RUNS:
-        qs = _runs_in_range(job)
-        columns = RUN_COLUMNS
-    else:
-        qs = TestResult.objects.filter(
-            run__domain_id=job.domain_id,
-            run__started_at__gte=job.since,
-            run__started_at__lt=job.until,
-        ).order_by()
-        columns = RESULT_COLUMNS
-    return [c[0] for c in columns], qs.values_list(*[c[1] for c in columns])
-
-
-def _runs_in_range(job: ExportJob) -> QuerySet:
-    from pipelines.ingest.models import Run
-
-    return Run.objects.filter(
-        domain_id=job.domain_id, started_at__gte=job.since, started_at__lt=job.until
-    ).order_by("started_at", "id")
-
-
-def results_of_runs(run_ids: list[int]) -> QuerySet:
-    """Test results of a batch of runs: an index lookup per run, whatever the size
-    of the table (a join over the whole range could turn into a Seq Scan)."""
-    from pipelines.ingest.models import TestResult
-
-    return (
-        TestResult.objects.filter(run_id__in=run_ids)
-        .order_by("run_id", "id")
-        .values_list(*[c[1] for c in RESULT_COLUMNS])
-    )
-
-
-def export_stream(job: ExportJob) -> Iterator[tuple]:
-    """Every row of the export, in a stable order, read in bounded chunks."""
-    if job.kind == ExportKind.RUNS:
-        _, rows = export_rows(job)
-        yield from rows.iterator(chunk_size=CHUNK)
-        return
-    run_ids = list(_runs_in_range(job).values_list("id", flat=True))
-    for start in range(0, len(run_ids), RUN_BATCH):
-        yield from results_of_runs(run_ids[start : start + RUN_BATCH]).iterator(
-            chunk_size=CHUNK
-        )
-
-
-def estimate_rows(job: ExportJob) -> int:
-    """How many rows the export will write, for its progress bar: runs are counted
-    on the (domain, started_at) index; test results are the sum of the parsed
-    reports' test counts (one row per run, not one per test)."""
-    from pipelines.ingest.models import TestReport
-
-    if job.kind == ExportKind.RUNS:
-        return _runs_in_range(job).count()
-    total = TestReport.objects.filter(
-        run__domain_id=job.domain_id,
-        run__started_at__gte=job.since,
-        run__started_at__lt=job.until,
-    ).aggregate(total=Sum("tests"))["total"]
-    return total or 0
-
-
 @transaction.atomic
 def export_request(
     *,
@@ -152,14 +81,14 @@ def export_request(
     job = ExportJob.objects.create(
         domain=domain,
         requested_by=user if user.is_authenticated else None,
-        kind=ExportKind(kind),
+        kind=kind,
         since=since,
         until=until,
         excel_bom=excel_bom,
         enqueued_at=timezone.now(),
         enqueue_count=1,
     )
-    job.rows_estimated = estimate_rows(job)
+    job.rows_estimated = EXPORTERS[job.kind].estimate(job)
     job.save(update_fields=["rows_estimated"])
     enqueue_on_commit(export_csv_task, job.pk)
     return job
@@ -201,7 +130,7 @@ def export_write(*, export_id: int) -> ExportJob | None:
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
-    header, _ = export_rows(job)
+    exporter = EXPORTERS[job.kind]
     written = 0
     last_beat = timezone.now()
     try:
@@ -209,11 +138,11 @@ def export_write(*, export_id: int) -> ExportJob | None:
             if job.excel_bom:
                 fh.write("\ufeff")
             writer = csv.writer(fh)
-            writer.writerow(header)
-            for row in export_stream(job):
+            writer.writerow(exporter.header)
+            for row in exporter.stream(job):
                 writer.writerow([_cell(v) for v in row])
                 written += 1
-                if written % CHUNK == 0:
+                if written % HEARTBEAT_ROWS == 0:
                     now = timezone.now()
                     if (now - last_beat).total_seconds() >= 1:
                         ExportJob.objects.filter(pk=job.pk).update(
@@ -245,8 +174,12 @@ def export_csv_task(self, export_id: int) -> None:
 
 
 # --- Views -------------------------------------------------------------------------------
+def _export_kinds() -> list[tuple[str, str]]:
+    return [(e.kind, e.label) for e in EXPORTERS.values()]
+
+
 class ExportForm(forms.Form):
-    kind = forms.ChoiceField(choices=ExportKind.choices, label="What")
+    kind = forms.ChoiceField(choices=_export_kinds, label="What")
     since = forms.DateField(label="From (UTC, inclusive)")
     until = forms.DateField(label="To (UTC, inclusive)")
     excel_bom = forms.BooleanField(
@@ -289,7 +222,7 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
         today = timezone.now().date()
         form = ExportForm(
             initial={
-                "kind": ExportKind.RUNS,
+                "kind": next(iter(EXPORTERS), ""),
                 "since": today - timedelta(days=7),
                 "until": today,
             }

@@ -1,15 +1,17 @@
-"""Hourly rollups of the raw CI tables, rebuilt per (domain, hour range).
+"""Hourly rollups: the machinery every capability's rollups share.
 
-The one primitive is `rollup_rebuild(source, domain_id, since, until)`: read the
-raw rows of that domain in that range once (on the domain/time index), fold them
-per key and hour in Python, and replace the rollup rows of the range in one
-transaction. The refresher (`rollups_refresh`, a Celery beat task) finds which
-hours changed — new rows by primary key above a watermark, plus a recent window
-for rows that were updated (a run completing, a duplicate delivery) — and rebuilds
-only those. `manage.py rebuild_rollups` rebuilds everything.
+A capability registers a `Source` (raw model, time field, rollup model, the
+fields to read, and a fold from raw rows to rollup rows) in its AppConfig.ready();
+see pipelines/ingest/rollups.py. The one primitive is `rollup_rebuild(source,
+domain_id, since, until)`: read the raw rows of that domain in that range once
+(on the domain/time index), fold them per key and hour in Python, and replace the
+rollup rows of the range in one transaction. The refresher (`rollups_refresh`, a
+Celery beat task) finds which hours changed — new rows by primary key above a
+watermark, plus a recent window for rows that were updated (a run completing, a
+duplicate delivery) — and rebuilds only those. `manage.py rebuild_rollups`
+rebuilds everything.
 """
 
-import bisect
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -21,13 +23,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from config.tasks import task_options
-from dashboard.board.models import (
-    CIRollup,
-    IngestRollup,
-    PerfRollup,
-    PlanCostRollup,
-    RollupWatermark,
-)
+from dashboard.board.models import RollupWatermark
 from dashboard.domains.models import Domain
 
 logger = logging.getLogger(__name__)
@@ -38,180 +34,31 @@ HOUR = timedelta(hours=1)
 RECENT_WINDOW = timedelta(hours=7)
 NEW_ROWS_BATCH = 50_000
 
-# Upper bounds (seconds) of the duration histogram buckets, ~12% apart from 1 s
-# to 2 days; the last bucket is open. p50/p95 read from it are within one bucket.
-DURATION_BOUNDS_S: list[float] = [round(1.12**i, 2) for i in range(0, 106)]
-
-PASSED = {"success"}
-FAILED = {"failure", "timed_out", "startup_failure"}
-
 
 def floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def duration_bucket(seconds: float) -> int:
-    return bisect.bisect_left(DURATION_BOUNDS_S, max(seconds, 0.0))
-
-
-def histogram_add(total: list[int], other: Iterable[int]) -> list[int]:
-    other = list(other)
-    if len(total) < len(other):
-        total.extend([0] * (len(other) - len(total)))
-    for i, count in enumerate(other):
-        total[i] += count
-    return total
-
-
-def histogram_quantile(hist: list[int], q: float) -> float | None:
-    """The upper bound of the bucket holding the q-quantile (None when empty)."""
-    n = sum(hist)
-    if not n:
-        return None
-    rank = q * n
-    seen = 0
-    for i, count in enumerate(hist):
-        seen += count
-        if seen >= rank and count:
-            return DURATION_BOUNDS_S[min(i, len(DURATION_BOUNDS_S) - 1)]
-    return DURATION_BOUNDS_S[-1]
-
-
-# --- Sources ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Source:
+    """One raw table folded into one rollup table, per domain and hour."""
+
     name: str
-    model_path: str
+    model: type[models.Model]
     time_field: str
     rollup: type[models.Model]
     fields: tuple[str, ...]
     fold: Callable[[int | None, Iterable[tuple]], list[models.Model]]
-
-    @property
-    def model(self) -> type[models.Model]:
-        from django.apps import apps
-
-        return apps.get_model(self.model_path)
+    # Rows of no domain (unmapped webhook deliveries) are rolled up too.
+    with_unmapped: bool = False
 
 
-def _fold_ci(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]:
-    buckets: dict[tuple, CIRollup] = {}
-    for repository_id, workflow, started_at, completed_at, status, conclusion in rows:
-        if status != "completed":
-            continue
-        key = (repository_id, workflow or "(unnamed)", floor_hour(started_at))
-        item = buckets.get(key)
-        if item is None:
-            item = buckets[key] = CIRollup(
-                domain_id=domain_id,
-                repository_id=repository_id,
-                workflow=key[1],
-                hour=key[2],
-                duration_hist=[],
-            )
-        item.runs += 1
-        item.passed += conclusion in PASSED
-        item.failed += conclusion in FAILED
-        if completed_at is not None:
-            seconds = (completed_at - started_at).total_seconds()
-            item.duration_sum_s += seconds
-            index = duration_bucket(seconds)
-            if len(item.duration_hist) <= index:
-                item.duration_hist.extend([0] * (index + 1 - len(item.duration_hist)))
-            item.duration_hist[index] += 1
-    return list(buckets.values())
+SOURCES: dict[str, Source] = {}
 
 
-def _fold_perf(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]:
-    buckets: dict[tuple, PerfRollup] = {}
-    for scenario, created_at, p95_ms, memory_mb in rows:
-        key = (scenario, floor_hour(created_at))
-        item = buckets.get(key)
-        if item is None:
-            item = buckets[key] = PerfRollup(
-                domain_id=domain_id, scenario=scenario, hour=key[1]
-            )
-        item.samples += 1
-        item.p95_sum_ms += p95_ms
-        item.p95_max_ms = max(item.p95_max_ms, p95_ms)
-        if memory_mb is not None:
-            item.memory_max_mb = max(item.memory_max_mb or 0.0, memory_mb)
-    return list(buckets.values())
-
-
-def _fold_plans(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]:
-    buckets: dict[tuple, PlanCostRollup] = {}
-    for query_name, created_at, total_cost in rows:
-        key = (query_name, floor_hour(created_at))
-        item = buckets.get(key)
-        if item is None:
-            item = buckets[key] = PlanCostRollup(
-                domain_id=domain_id, query_name=query_name, hour=key[1]
-            )
-        item.plans += 1
-        item.cost_sum += total_cost
-        item.cost_max = max(item.cost_max, total_cost)
-    return list(buckets.values())
-
-
-def _fold_ingest(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]:
-    buckets: dict[datetime, IngestRollup] = {}
-    for received_at, state, duplicate_count in rows:
-        hour = floor_hour(received_at)
-        item = buckets.get(hour)
-        if item is None:
-            item = buckets[hour] = IngestRollup(domain_id=domain_id, hour=hour)
-        item.received += 1
-        item.duplicates += duplicate_count
-        item.failed += state == "failed"
-        item.unmapped += domain_id is None
-    return list(buckets.values())
-
-
-SOURCES: dict[str, Source] = {
-    s.name: s
-    for s in [
-        Source(
-            "ci",
-            "pipelines.Run",
-            "started_at",
-            CIRollup,
-            (
-                "repository_id",
-                "workflow",
-                "started_at",
-                "completed_at",
-                "status",
-                "conclusion",
-            ),
-            _fold_ci,
-        ),
-        Source(
-            "perf",
-            "pipelines.PerfSample",
-            "created_at",
-            PerfRollup,
-            ("scenario", "created_at", "p95_ms", "peak_memory_mb"),
-            _fold_perf,
-        ),
-        Source(
-            "plans",
-            "pipelines.QueryPlan",
-            "created_at",
-            PlanCostRollup,
-            ("query_name", "created_at", "total_cost"),
-            _fold_plans,
-        ),
-        Source(
-            "ingest",
-            "pipelines.WebhookDelivery",
-            "received_at",
-            IngestRollup,
-            ("received_at", "state", "duplicate_count"),
-            _fold_ingest,
-        ),
-    ]
-}
+def source_register(source: Source) -> None:
+    """Called from an AppConfig.ready(); registering the same name again replaces it."""
+    SOURCES[source.name] = source
 
 
 # --- Rebuild and refresh --------------------------------------------------------------
@@ -287,7 +134,7 @@ def rollups_refresh(*, now: datetime | None = None) -> dict[str, int]:
             recent_start = floor_hour(now - RECENT_WINDOW)
             recent = {recent_start + i * HOUR for i in range(8)}
             for domain_id in (
-                [*domain_ids, None] if source.name == "ingest" else domain_ids
+                [*domain_ids, None] if source.with_unmapped else domain_ids
             ):
                 touched[domain_id] |= recent
             count = 0
@@ -324,7 +171,7 @@ def rollups_rebuild_all(
         count = 0
         if bounds["first"] is not None:
             for domain_id in ids:
-                if domain_id is None and source.name != "ingest":
+                if domain_id is None and not source.with_unmapped:
                     continue
                 count += rollup_rebuild(
                     source=source,

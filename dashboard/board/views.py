@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.board.panels import PANELS, panel_data
-from dashboard.board.panels.ci_health import failing_runs_page, run_row
 from dashboard.board.panels.common import RANGES, BadRange, time_range
 from dashboard.domains import selectors
 from dashboard.platform.caching import cached
@@ -65,14 +64,12 @@ def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse
         "single_panel": True,
         "is_staff": request.user.is_staff,
     }
-    if cursor and chosen_panel.slug == "ci-health":
-        # Older failing runs: not cached, read straight through the keyset index.
+    if cursor and chosen_panel.more is not None:
+        # Older rows: not cached, read straight through the keyset index.
         try:
-            page = failing_runs_page(domain.pk, chosen, cursor)
+            context.update(chosen_panel.more(domain.pk, chosen, cursor))
         except BadCursor as exc:
             return problem(400, str(exc))
-        context["failing"] = [run_row(run) for run in page.items]
-        context["failing_next"] = page.next_cursor
         if request.htmx:
             return render(request, f"{TEMPLATE}#failing-runs", context)
     if request.htmx:

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from config import request_context
 from config.celery import app
-from dashboard.domains.models import Domain
 from dashboard.platform.models import DeadLetter, OutboxRow, OutboxState
 
 logger = logging.getLogger(__name__)
@@ -28,10 +27,11 @@ def dead_letter_record(
     attempts: int = 1,
 ) -> DeadLetter:
     domain_id = kwargs.get("domain_id")
+    # The domain table belongs to dashboard.domains, a layer above: reach it
+    # through the foreign key rather than import it.
+    domains = DeadLetter._meta.get_field("domain").related_model.objects
     domain = (
-        Domain.objects.using("default").filter(pk=domain_id).first()
-        if domain_id
-        else None
+        domains.using("default").filter(pk=domain_id).first() if domain_id else None
     )
     letter = DeadLetter.objects.create(
         task_name=task_name,
@@ -55,6 +55,14 @@ def dead_letter_record(
         },
     )
     return letter
+
+
+def task_failure_received(
+    sender: object, signal: object = None, **failure: object
+) -> None:
+    """Receiver of config.tasks.task_failed_for_good (connected in
+    DashboardConfig.ready()): keep the failed task as a dead letter."""
+    dead_letter_record(**failure)
 
 
 def dead_letter_replay(*, letter: DeadLetter) -> str:

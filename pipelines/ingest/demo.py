@@ -15,9 +15,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from dashboard.domains.models import Domain, Repository
+from dashboard.domains.models import Repository
 from dashboard.platform.models import OutboxState
-from pipelines.gates.services import budgets
 from pipelines.ingest.models import (
     PerfSample,
     QueryPlan,
@@ -93,7 +92,8 @@ def _report(run: Run, xml: bytes, name: str) -> None:
 
 
 @transaction.atomic
-def load() -> None:
+def load(sender: object = None, **_: object) -> None:
+    """Receiver of dashboard.signals.demo_loaded (connected in pipelines/apps.py)."""
     anchor = _anchor()
     for full_name in REPOSITORIES:
         repository = Repository.objects.filter(full_name__iexact=full_name).first()
@@ -101,9 +101,6 @@ def load() -> None:
             continue
         _runs(repository, anchor)
         _perf_and_plans(repository, anchor)
-    payments = Domain.objects.filter(slug="payments").first()
-    if payments is not None:
-        _budgets(payments)
     _deliveries(anchor)
 
 
@@ -205,30 +202,6 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
             ],
         )
         QueryPlan.objects.filter(pk=plan.pk).update(created_at=measured)
-
-
-# What a team would keep in its repository and PUT to /api/v1/budgets.
-DEMO_BUDGETS = {
-    "perf": [
-        {
-            "scenario": "checkout",
-            "p95_ms_max": 250,
-            "memory_mb_max": 500,
-            "max_regression_pct": 20,
-        }
-    ],
-    "query_plans": [
-        {
-            "query_name": "orders_by_customer",
-            "max_total_cost": 5000,
-            "no_seq_scan_tables": ["orders"],
-        }
-    ],
-}
-
-
-def _budgets(domain: Domain) -> None:
-    budgets.budgets_replace(domain=domain, document=DEMO_BUDGETS, actor_label="demo")
 
 
 def _deliveries(anchor: datetime) -> None:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from dashboard.domains import policy
 from dashboard.domains.selectors import domain_for, user_can
 from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+from pipelines.gates import selectors as selectors_gates
 from pipelines.ingest import selectors
 from pipelines.ingest.models import RunStatus, WebhookDelivery
 from pipelines.ingest.services import webhooks
@@ -88,11 +89,10 @@ def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _verdicts(domain, run) -> list:
-    """The gate verdicts of the run's commit (pipelines.gates.selectors)."""
+    """The gate verdicts of the run's commit (an import of the gates that the
+    import rules declare: the run page shows what was judged of its commit)."""
     if not run.head_sha:
         return []
-    from pipelines.gates import selectors as selectors_gates
-
     return list(
         selectors_gates.verdicts_for_commit(
             domain, run.head_sha, repository=run.repository

@@ -13,7 +13,8 @@ from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from dashboard.models import CIRollup, Domain, IngestRollup, PerfRollup, PlanCostRollup
+from dashboard.models import Domain
+from pipelines.models import CIRollup, IngestRollup, PerfRollup, PlanCostRollup
 from tests.support.explain import explain_cost, plan_node_types
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +23,10 @@ pytestmark = pytest.mark.django_db
 def _queries(domain: Domain) -> dict[str, tuple]:
     """name -> (queryset, cost budget, what the plan must use: an index name, or
     "no Seq Scan on <table>" for the big tables whose indexes others own)."""
-    from dashboard.board.exports import RUN_BATCH, export_rows, results_of_runs
-    from dashboard.board.panels.ci_health import failing_runs
     from dashboard.models import ExportJob
     from pipelines.gates.models import FlakyTest, GateVerdict
+    from pipelines.ingest.exports import RUN_BATCH, export_rows, results_of_runs
+    from pipelines.ingest.panels.ci_health import failing_runs
     from pipelines.models import Run
 
     now = timezone.now()

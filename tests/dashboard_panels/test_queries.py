@@ -65,8 +65,8 @@ def test_a_cached_panel_reads_no_panel_data(engineer_client, domain, build, slug
 
 
 def test_failing_runs_pages_are_constant(engineer_client, domain, build):
-    from dashboard.board.panels.ci_health import failing_runs_page
     from dashboard.board.panels.common import RANGES
+    from pipelines.ingest.panels.ci_health import failing_runs_page
 
     build.runs(60, conclusion_every=2)
     cursor = failing_runs_page(domain.pk, RANGES["24h"], None).next_cursor

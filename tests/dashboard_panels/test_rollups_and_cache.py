@@ -6,14 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.board.rollups import (
+from dashboard.board.rollups import rollups_rebuild_all, rollups_refresh
+from dashboard.models import RollupWatermark
+from pipelines.ingest.rollups import (
     DURATION_BOUNDS_S,
     duration_bucket,
     histogram_quantile,
-    rollups_rebuild_all,
-    rollups_refresh,
 )
-from dashboard.models import CIRollup, IngestRollup, RollupWatermark
+from pipelines.models import CIRollup, IngestRollup
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,9 @@
 """python manage.py load_demo — demo domains, people and repositories.
 
 Idempotent and deterministic: running it twice changes nothing the second time.
-Other apps add their demo data through `DEMO_LOADERS` (module paths of functions
-taking no arguments), so this command stays the one entry point.
+Other apps add their demo data by receiving `dashboard.signals.demo_loaded`, so
+this command stays the one entry point.
 """
-
-from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -13,6 +11,7 @@ from django.db import transaction
 
 from dashboard.domains import services
 from dashboard.domains.models import Domain, Service
+from dashboard.signals import demo_loaded
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (a published demo login)
 
@@ -50,8 +49,6 @@ PEOPLE = [
     ("sam", False, {"search": "admin"}),
 ]
 
-DEMO_LOADERS: list[str] = ["pipelines.ingest.demo.load"]
-
 
 class Command(BaseCommand):
     help = "Load demo domains, users, repositories (idempotent)."
@@ -87,9 +84,7 @@ class Command(BaseCommand):
                 services.membership_set(
                     user=user, domain=Domain.objects.get(slug=slug), role=role
                 )
-        for loader in DEMO_LOADERS:
-            module, _, func = loader.rpartition(".")
-            getattr(import_module(module), func)()
+        demo_loaded.send(sender=self.__class__)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"Logins (password {DEMO_PASSWORD}): "

@@ -11,6 +11,12 @@ from pipelines.ingest.models.idempotency import IdempotencyRecord
 from pipelines.ingest.models.perf import PerfSample
 from pipelines.ingest.models.plans import QueryPlan
 from pipelines.ingest.models.results import Outcome, TestReport, TestResult
+from pipelines.ingest.models.rollups import (
+    CIRollup,
+    IngestRollup,
+    PerfRollup,
+    PlanCostRollup,
+)
 from pipelines.ingest.models.runs import (
     CONCLUSION_SEVERITY,
     STATUS_RANK,
@@ -24,12 +30,16 @@ from pipelines.ingest.models.runs import (
 __all__ = [
     "CONCLUSION_SEVERITY",
     "STATUS_RANK",
+    "CIRollup",
     "Conclusion",
     "Deployment",
     "IdempotencyRecord",
+    "IngestRollup",
     "Job",
     "Outcome",
+    "PerfRollup",
     "PerfSample",
+    "PlanCostRollup",
     "Provider",
     "PullRequest",
     "Push",

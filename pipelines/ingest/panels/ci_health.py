@@ -5,18 +5,16 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from dashboard.board.models import CIRollup
 from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
-from dashboard.board.rollups import FAILED, histogram_add, histogram_quantile
 from dashboard.domains.models import Repository
 from dashboard.platform.pagination import Page, keyset_page
+from pipelines.ingest.models import CIRollup, Run
+from pipelines.ingest.rollups import FAILED, histogram_add, histogram_quantile
 
 FAILING_PAGE_SIZE = 10
 
 
 def failing_runs(domain_id: int, since: datetime) -> QuerySet:
-    from pipelines.ingest.models import Run
-
     return (
         Run.objects.filter(
             domain_id=domain_id, started_at__gte=since, conclusion__in=sorted(FAILED)
@@ -60,6 +58,15 @@ def run_row(run) -> dict:
         "conclusion": run.conclusion,
         "url": run.url,
         "started_at": iso(run.started_at),
+    }
+
+
+def failing_runs_more(domain_id: int, time_range: TimeRange, cursor: str) -> dict:
+    """The panel's older failing runs, one keyset page after `cursor`."""
+    page = failing_runs_page(domain_id, time_range, cursor)
+    return {
+        "failing": [run_row(run) for run in page.items],
+        "failing_next": page.next_cursor,
     }
 
 

@@ -5,7 +5,6 @@ from collections import defaultdict
 
 from django.db.models import Q
 
-from dashboard.board.models import IngestRollup
 from dashboard.board.panels.common import (
     TimeRange,
     approximate_counts,
@@ -14,6 +13,7 @@ from dashboard.board.panels.common import (
     window,
 )
 from dashboard.platform.models import DeadLetter
+from pipelines.ingest.models import IngestRollup
 
 BIG_TABLES = {
     "pipelines_testresult": "test results",

@@ -4,16 +4,15 @@ each scenario's budget as a line, and the commits whose perf gate failed."""
 from collections import defaultdict
 from datetime import datetime
 
-from dashboard.board.models import PerfRollup
 from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+from pipelines.gates.models import GateContext, GateVerdict, PerfBudget
+from pipelines.ingest.models import PerfRollup
 
 BROKEN_LIMIT = 10
 
 
 def broken_commits(domain_id: int, context: str, since: datetime) -> list[dict]:
     """The latest commits whose gate `context` failed in the range."""
-    from pipelines.gates.models import GateVerdict
-
     verdicts = (
         GateVerdict.objects.filter(
             domain_id=domain_id,
@@ -45,8 +44,6 @@ def _budget_for(budgets: list, name: str, attribute: str) -> float | None:
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
-    from pipelines.gates.models import GateContext, PerfBudget
-
     since = window(time_range)
     rows = PerfRollup.objects.filter(domain_id=domain_id, hour__gte=since).values_list(
         "scenario", "hour", "samples", "p95_sum_ms", "p95_max_ms", "memory_max_mb"

@@ -4,14 +4,13 @@ whose query-plan gate failed."""
 from collections import defaultdict
 from datetime import datetime
 
-from dashboard.board.models import PlanCostRollup
 from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
-from dashboard.board.panels.perf import _budget_for, broken_commits
+from pipelines.gates.models import GateContext, QueryPlanBudget
+from pipelines.gates.panels.perf import _budget_for, broken_commits
+from pipelines.ingest.models import PlanCostRollup
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
-    from pipelines.gates.models import GateContext, QueryPlanBudget
-
     since = window(time_range)
     rows = PlanCostRollup.objects.filter(
         domain_id=domain_id, hour__gte=since

@@ -1,13 +1,12 @@
 """Flaky tests: the ten that flipped on the most commits, seen in the range."""
 
 from dashboard.board.panels.common import TimeRange, iso, window
+from pipelines.gates.models import FlakyTest
 
 TOP = 10
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
-    from pipelines.gates.models import FlakyTest
-
     since = window(time_range)
     tests = (
         FlakyTest.objects.filter(domain_id=domain_id, last_seen_at__gte=since)

@@ -5,14 +5,13 @@ from django.db.models import OuterRef, Subquery
 
 from dashboard.board.panels.common import TimeRange, iso
 from dashboard.domains.models import Repository
+from pipelines.gates.models import GateContext, GateVerdict
+from pipelines.ingest.models import PullRequest, Run
 
 OPEN_PULL_REQUESTS = 10
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
-    from pipelines.gates.models import GateContext, GateVerdict
-    from pipelines.ingest.models import PullRequest, Run
-
     head = (
         Run.objects.filter(
             repository_id=OuterRef("pk"), branch=OuterRef("default_branch")
