@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard.platform import health
+from dashboard.platform import health, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -18,3 +18,5 @@ urlpatterns = [
     path("", include("dashboard.domains.urls")),
     path("", include("dashboard.platform.urls")),
 ]
+
+handler400 = views.bad_request

@@ -18,7 +18,6 @@ from pathlib import Path
 from celery import shared_task
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -28,11 +27,11 @@ from django_htmx.http import HttpResponseStopPolling
 
 from config.tasks import PermanentError, enqueue_on_commit, task_options
 from dashboard.board.models import ExportJob
-from dashboard.domains import selectors
+from dashboard.domains import policy
+from dashboard.domains.access import domain_view
 from dashboard.domains.models import Domain
 from dashboard.platform.models import OutboxState
-from dashboard.platform.pagination import BadCursor, keyset_page
-from dashboard.platform.problems import problem
+from dashboard.platform.pagination import page_of
 
 logger = logging.getLogger(__name__)
 
@@ -201,9 +200,8 @@ class ExportForm(forms.Form):
         return data
 
 
-@login_required
-def export_list(request: HttpRequest, slug: str) -> HttpResponse:
-    domain = selectors.domain_for(request.user, slug, path=request.path)
+@domain_view(policy.Action.BROWSE)
+def export_list(request: HttpRequest, domain: Domain) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ExportForm(request.POST)
@@ -227,15 +225,12 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
                 "until": today,
             }
         )
-    try:
-        page = keyset_page(
-            ExportJob.objects.filter(domain=domain),
-            ordering=("-received_at", "-id"),
-            cursor=request.GET.get("cursor"),
-            page_size=20,
-        )
-    except BadCursor as exc:
-        return problem(400, str(exc))
+    page = page_of(
+        request,
+        ExportJob.objects.filter(domain=domain),
+        ordering=("-received_at", "-id"),
+        page_size=20,
+    )
     return render(
         request,
         TEMPLATE,
@@ -244,9 +239,8 @@ def export_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-def export_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    domain = selectors.domain_for(request.user, slug, path=request.path)
+@domain_view(policy.Action.BROWSE)
+def export_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, domain=domain, pk=pk)
     context = {"domain": domain, "job": job}
     if request.htmx:
@@ -260,9 +254,8 @@ def export_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "dashboard/export_detail.html", context)
 
 
-@login_required
-def export_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    domain = selectors.domain_for(request.user, slug, path=request.path)
+@domain_view(policy.Action.BROWSE)
+def export_download(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, domain=domain, pk=pk, state=OutboxState.DONE)
     path = export_path(job)
     if not job.file_name or not path.is_file():

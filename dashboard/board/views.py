@@ -6,7 +6,6 @@ range) in Redis and built from the rollups when it is not (or Redis is down).
 """
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -15,19 +14,19 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.board.panels import PANELS, panel_data
 from dashboard.board.panels.common import RANGES, BadRange, time_range
-from dashboard.domains import selectors
+from dashboard.domains import policy
+from dashboard.domains.access import domain_view
+from dashboard.domains.models import Domain
 from dashboard.platform.caching import cached
-from dashboard.platform.pagination import BadCursor
 from dashboard.platform.problems import problem
 
 TEMPLATE = "dashboard/dashboard.html"
 
 
-@login_required
+@domain_view(policy.Action.BROWSE)
 @require_GET
 @vary_on_headers("HX-Request")
-def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
-    domain = selectors.domain_for(request.user, slug, path=request.path)
+def dashboard_page(request: HttpRequest, domain: Domain) -> HttpResponse:
     try:
         chosen = time_range(request.GET.get("range"))
     except BadRange as exc:
@@ -43,11 +42,10 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@domain_view(policy.Action.BROWSE)
 @require_GET
 @vary_on_headers("HX-Request")
-def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse:
-    domain = selectors.domain_for(request.user, slug, path=request.path)
+def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpResponse:
     chosen_panel = PANELS.get(panel)
     if chosen_panel is None:
         raise Http404("No such panel.")
@@ -66,10 +64,7 @@ def dashboard_panel(request: HttpRequest, slug: str, panel: str) -> HttpResponse
     }
     if cursor and chosen_panel.more is not None:
         # Older rows: not cached, read straight through the keyset index.
-        try:
-            context.update(chosen_panel.more(domain.pk, chosen, cursor))
-        except BadCursor as exc:
-            return problem(400, str(exc))
+        context.update(chosen_panel.more(domain.pk, chosen, cursor))
         if request.htmx:
             return render(request, f"{TEMPLATE}#failing-runs", context)
     if request.htmx:

@@ -1,20 +1,17 @@
 """Domain pages. Thin: restrict, validate, call a selector or service, render."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from dashboard.domains import forms, policy, selectors, services
+from dashboard.domains.access import domain_view, in_domain
 from dashboard.domains.models import Domain
-from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+from dashboard.platform.pagination import page_of
 
 DETAIL = "dashboard/domain_detail.html"
 # Other apps' pages about one domain, linked from the domain page when installed.
@@ -26,66 +23,6 @@ DOMAIN_PAGES = [
     ("Flaky tests", "gates:flaky-tests"),
     ("Exports", "dash:export-list"),
 ]
-
-
-def domain_view(
-    action: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Restrict first: a domain the user may not browse is a 404 exactly like a
-    missing one; a visible domain without `action` is a 403 page. Both counted.
-
-    The view receives the Domain instead of the slug; `request.domain_actions`
-    holds what the user may do there. `required_action` is read by the leak test.
-    """
-    action = policy.Action(action).value
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-            domain = selectors.domain_for(request.user, slug, path=request.path)
-            actions = selectors.actions_on(request.user, domain)
-            if action not in actions:
-                services.permission_denial_record(
-                    user=request.user,
-                    action=action,
-                    domain=domain,
-                    path=request.path,
-                    status_code=403,
-                )
-                context = {
-                    "domain": domain,
-                    "action_label": policy.Action(action).label,
-                    "request_id": getattr(request, "request_id", ""),
-                }
-                return render(request, "dashboard/forbidden.html", context, status=403)
-            request.domain_actions = actions
-            return view(request, domain, *args, **kwargs)
-
-        guarded = login_required(wrapper)
-        guarded.required_action = action
-        return guarded
-
-    return decorator
-
-
-def _in_domain(
-    request: HttpRequest, queryset: QuerySet, domain: Domain, pk: int, action: str
-) -> Model:
-    """The object `pk` if it belongs to `domain`; else 404, and a denial counted
-    when it exists in another domain (someone probing across domains)."""
-    obj = queryset.filter(domain=domain, pk=pk).first()
-    if obj is not None:
-        return obj
-    elsewhere = queryset.model.objects.filter(pk=pk).select_related("domain").first()
-    if elsewhere is not None:
-        services.permission_denial_record(
-            user=request.user,
-            action=action,
-            domain=elsewhere.domain,
-            path=request.path,
-            status_code=404,
-        )
-    raise Http404("No such object.")
 
 
 def _can(actions: frozenset[str]) -> dict[str, bool]:
@@ -179,7 +116,7 @@ def member_add(request: HttpRequest, domain: Domain) -> HttpResponse:
 @domain_view(policy.Action.MANAGE_MEMBERS)
 @require_POST
 def member_role(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
-    membership = _in_domain(
+    membership = in_domain(
         request,
         selectors.memberships_of(domain),
         domain,
@@ -218,7 +155,7 @@ def member_role(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
 @domain_view(policy.Action.MANAGE_MEMBERS)
 @require_POST
 def member_remove(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
-    membership = _in_domain(
+    membership = in_domain(
         request,
         selectors.memberships_of(domain),
         domain,
@@ -271,7 +208,7 @@ def token_list(request: HttpRequest, domain: Domain) -> HttpResponse:
 @domain_view(policy.Action.MANAGE_TOKENS)
 @require_POST
 def token_revoke(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
-    token = _in_domain(
+    token = in_domain(
         request, selectors.tokens_of(domain), domain, pk, policy.Action.MANAGE_TOKENS
     )
     services.ingest_token_revoke(token=token, actor=request.user)
@@ -289,16 +226,7 @@ def token_revoke(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
 # --- Audit log ----------------------------------------------------------------------
 @domain_view(policy.Action.VIEW_AUDIT)
 def audit_log(request: HttpRequest, domain: Domain) -> HttpResponse:
-    try:
-        page = keyset_page(
-            selectors.audit_of(domain),
-            ordering=("-created_at", "-id"),
-            cursor=request.GET.get("cursor"),
-            page_size=clamp_page_size(request.GET.get("page_size")),
-        )
-    except BadCursor as exc:
-        context = {"domain": domain, "error": str(exc)}
-        return render(request, "dashboard/audit_log.html", context, status=400)
+    page = page_of(request, selectors.audit_of(domain), ordering=("-created_at", "-id"))
     template = "dashboard/audit_log.html"
     if request.htmx and request.GET.get("cursor"):
         template += "#audit-rows"

@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-class BadCursor(ValueError):
-    """The cursor was not one this server issued."""
+class BadCursor(BadRequest, ValueError):
+    """The cursor (or page size) was not one this server issued. Django answers
+    it with a 400 (config.urls.handler400: a page, or problem+json under /api/),
+    so no view catches it."""
 
 
 @dataclass
@@ -91,3 +95,20 @@ def _value(obj: Any, field: str) -> Any:
     for part in field.split("__"):
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
     return obj
+
+
+def page_of(
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    ordering: tuple[str, ...],
+    page_size: int | None = None,
+) -> Page:
+    """The page of `queryset` that the request's ?cursor and ?page_size ask for
+    (a fixed `page_size` ignores the query's). A forged cursor raises BadCursor."""
+    return keyset_page(
+        queryset,
+        ordering=ordering,
+        cursor=request.GET.get("cursor"),
+        page_size=page_size or clamp_page_size(request.GET.get("page_size")),
+    )

@@ -1,4 +1,5 @@
-"""Operator pages: dead letters, listed and replayed (staff only)."""
+"""Operator pages (dead letters, listed and replayed; staff only) and the 400
+answer every view shares."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -8,22 +9,17 @@ from django.views.decorators.http import require_POST
 
 from dashboard.platform import services
 from dashboard.platform.models import DeadLetter
-from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+from dashboard.platform.pagination import page_of
+from dashboard.platform.problems import problem
 
 
 @staff_member_required
 def dead_letter_list(request: HttpRequest) -> HttpResponse:
-    try:
-        page = keyset_page(
-            DeadLetter.objects.select_related("domain"),
-            ordering=("-failed_at", "-id"),
-            cursor=request.GET.get("cursor"),
-            page_size=clamp_page_size(request.GET.get("page_size")),
-        )
-    except BadCursor as exc:
-        return render(
-            request, "dashboard/dead_letters.html", {"error": str(exc)}, status=400
-        )
+    page = page_of(
+        request,
+        DeadLetter.objects.select_related("domain"),
+        ordering=("-failed_at", "-id"),
+    )
     return render(request, "dashboard/dead_letters.html", {"page": page})
 
 
@@ -34,3 +30,13 @@ def dead_letter_replay(request: HttpRequest, pk: int) -> HttpResponse:
     task_id = services.dead_letter_replay(letter=letter)
     messages.success(request, f"Dead letter #{letter.pk} replayed as task {task_id}.")
     return redirect("platform:dead-letter-list")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400 (config/urls.py): problem+json under /api/, a page elsewhere,
+    both saying what was wrong (a forged cursor, say) and how to go on."""
+    detail = str(exception) or "The request could not be understood."
+    if request.path.startswith("/api/"):
+        return problem(400, detail)
+    context = {"detail": detail, "restart": request.path}
+    return render(request, "400.html", context, status=400)

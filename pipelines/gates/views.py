@@ -5,7 +5,6 @@ import json
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +13,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard.domains import policy
-from dashboard.domains.selectors import domain_for, user_can
-from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
-from pipelines.gates import selectors as selectors_gates
+from dashboard.domains.access import domain_view, may
+from dashboard.domains.models import Domain
+from dashboard.platform.pagination import page_of
+from pipelines.gates import selectors
 from pipelines.gates.forms import FORMS, PerfBudgetForm, QueryPlanBudgetForm
 from pipelines.gates.services import budgets as budget_services
 
@@ -27,9 +27,9 @@ def _budgets_page(
     document = budget_services.budget_document_of(domain)
     context = {
         "domain": domain,
-        "perf_budgets": selectors_gates.perf_budgets_of(domain),
-        "plan_budgets": selectors_gates.query_plan_budgets_of(domain),
-        "can_edit": user_can(request.user, policy.Action.MANAGE_BUDGETS, domain),
+        "perf_budgets": selectors.perf_budgets_of(domain),
+        "plan_budgets": selectors.query_plan_budgets_of(domain),
+        "can_edit": may(request, policy.Action.MANAGE_BUDGETS),
         "document_text": json.dumps(document.as_json(), indent=2),
         "perf_form": PerfBudgetForm(),
         "plan_form": QueryPlanBudgetForm(),
@@ -39,13 +39,12 @@ def _budgets_page(
     return render(request, "pipelines/budgets.html", context, status=status)
 
 
-@login_required
+@domain_view(policy.Action.BROWSE, write_action=policy.Action.MANAGE_BUDGETS)
 @require_http_methods(["GET", "POST"])
-def budgets(request: HttpRequest, slug: str) -> HttpResponse:
+def budgets(request: HttpRequest, domain: Domain) -> HttpResponse:
     """Browsers of the domain read the budgets; domain admins replace them."""
     if request.method == "POST":
-        return _budgets_replace(request, slug)
-    domain = domain_for(request.user, slug, path=request.path)
+        return _budgets_replace(request, domain)
     return _budgets_page(request, domain)
 
 
@@ -56,10 +55,7 @@ def _saved(request: HttpRequest, domain) -> HttpResponse:
     return redirect("gates:budgets", slug=domain.slug)
 
 
-def _budgets_replace(request: HttpRequest, slug: str) -> HttpResponse:
-    domain = domain_for(
-        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
-    )
+def _budgets_replace(request: HttpRequest, domain: Domain) -> HttpResponse:
     text = request.POST.get("document", "")
     error = ""
     try:
@@ -87,13 +83,10 @@ def _one_budget(detail: str) -> str:
     return re.sub(r"^(?:perf|query_plans)\[\d+\][. ]?", "This budget: ", detail)
 
 
-@login_required
+@domain_view(policy.Action.MANAGE_BUDGETS)
 @require_POST
-def budget_set(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+def budget_set(request: HttpRequest, domain: Domain, kind: str) -> HttpResponse:
     """Add or change one budget (same service and scenario/query: replaced)."""
-    domain = domain_for(
-        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
-    )
     form = FORMS[kind](request.POST)
     form_name = "perf_form" if kind == "perf" else "plan_form"
     if not form.is_valid():
@@ -108,12 +101,9 @@ def budget_set(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     return _saved(request, domain)
 
 
-@login_required
+@domain_view(policy.Action.MANAGE_BUDGETS)
 @require_POST
-def budget_remove(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    domain = domain_for(
-        request.user, slug, policy.Action.MANAGE_BUDGETS, path=request.path
-    )
+def budget_remove(request: HttpRequest, domain: Domain, kind: str) -> HttpResponse:
     budget_services.budget_remove(
         domain=domain,
         kind=kind,
@@ -124,39 +114,28 @@ def budget_remove(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     return _saved(request, domain)
 
 
-@login_required
+@domain_view(policy.Action.BROWSE)
 @vary_on_headers("HX-Request")
-def flaky_tests(request: HttpRequest, slug: str) -> HttpResponse:
-    domain = domain_for(request.user, slug, path=request.path)
-    try:
-        page = keyset_page(
-            selectors_gates.flaky_tests_of(domain),
-            ordering=("-last_seen_at", "-id"),
-            cursor=request.GET.get("cursor"),
-            page_size=clamp_page_size(request.GET.get("page_size")),
-        )
-    except BadCursor as exc:
-        return render(
-            request,
-            "pipelines/flaky_tests.html",
-            {"domain": domain, "page": None, "error": str(exc)},
-            status=400,
-        )
+def flaky_tests(request: HttpRequest, domain: Domain) -> HttpResponse:
+    page = page_of(
+        request,
+        selectors.flaky_tests_of(domain),
+        ordering=("-last_seen_at", "-id"),
+    )
     template = "pipelines/flaky_tests.html"
     if request.htmx:
         template += "#rows"
-    return render(request, template, {"domain": domain, "page": page, "error": ""})
+    return render(request, template, {"domain": domain, "page": page})
 
 
-@login_required
-def commit_gates(request: HttpRequest, slug: str, sha: str) -> HttpResponse:
+@domain_view(policy.Action.BROWSE)
+def commit_gates(request: HttpRequest, domain: Domain, sha: str) -> HttpResponse:
     """A commit's gate verdicts: where GitHub's status links point."""
-    domain = domain_for(request.user, slug, path=request.path)
     repository = None
     full_name = request.GET.get("repository", "").strip()
     if full_name:
-        repository = selectors_gates.repository_of(domain, full_name)
-    verdicts = selectors_gates.verdicts_for_commit(
+        repository = selectors.repository_of(domain, full_name)
+    verdicts = selectors.verdicts_for_commit(
         domain, sha.lower(), repository
     ).prefetch_related("changes")
     context = {

@@ -3,14 +3,14 @@ Thin: restrict to the domain, read through selectors, render (htmx partials)."""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dashboard.domains import policy
-from dashboard.domains.selectors import domain_for, user_can
-from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
+from dashboard.domains.access import domain_view, may
+from dashboard.domains.models import Domain
+from dashboard.platform.pagination import page_of
 from pipelines.gates import selectors as selectors_gates
 from pipelines.ingest import selectors
 from pipelines.ingest.models import RunStatus, WebhookDelivery
@@ -26,18 +26,8 @@ STATUS_FILTERS = [
 ]
 
 
-def _page(request: HttpRequest, queryset, ordering: tuple[str, ...]):
-    return keyset_page(
-        queryset,
-        ordering=ordering,
-        cursor=request.GET.get("cursor"),
-        page_size=clamp_page_size(request.GET.get("page_size")),
-    )
-
-
-@login_required
-def run_list(request: HttpRequest, slug: str) -> HttpResponse:
-    domain = domain_for(request.user, slug, path=request.path)
+@domain_view(policy.Action.BROWSE)
+def run_list(request: HttpRequest, domain: Domain) -> HttpResponse:
     filters = {
         "branch": request.GET.get("branch", "").strip()[:255],
         "status": request.GET.get("status", "").strip(),
@@ -48,30 +38,24 @@ def run_list(request: HttpRequest, slug: str) -> HttpResponse:
     template = "pipelines/runs.html"
     if request.htmx:
         template += "#run-rows"
-    try:
-        page = _page(
-            request, selectors.runs_of(domain, **filters), ("-started_at", "-id")
-        )
-        error = ""
-    except BadCursor as exc:
-        page, error = None, str(exc)
+    page = page_of(
+        request, selectors.runs_of(domain, **filters), ordering=("-started_at", "-id")
+    )
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
         "domain": domain,
         "page": page,
-        "error": error,
         "filters": filters,
         "filter_query": query.urlencode(),
         "statuses": STATUS_FILTERS,
         "workflows": selectors.workflows_of(domain),
     }
-    return render(request, template, context, status=400 if error else 200)
+    return render(request, template, context)
 
 
-@login_required
-def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    domain = domain_for(request.user, slug, path=request.path)
+@domain_view(policy.Action.BROWSE)
+def run_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
     run = selectors.run_of(domain, pk)
     if run is None:
         raise Http404("No such run.")
@@ -100,14 +84,13 @@ def _verdicts(domain, run) -> list:
     )
 
 
-@login_required
-def delivery_list(request: HttpRequest, slug: str) -> HttpResponse:
-    domain = domain_for(request.user, slug, path=request.path)
+@domain_view(policy.Action.BROWSE)
+def delivery_list(request: HttpRequest, domain: Domain) -> HttpResponse:
     return _ledger(
         request,
         selectors.deliveries_of(domain),
         domain=domain,
-        can_replay=user_can(request.user, policy.Action.TRIGGER_SCANS, domain),
+        can_replay=may(request, policy.Action.TRIGGER_SCANS),
     )
 
 
@@ -128,29 +111,20 @@ def _ledger(
     template = "pipelines/deliveries.html"
     if request.htmx:
         template += "#delivery-rows"
-    try:
-        page = _page(request, queryset, ("-received_at", "-id"))
-        error = ""
-    except BadCursor as exc:
-        page, error = None, str(exc)
     context = {
         "domain": domain,
-        "page": page,
-        "error": error,
+        "page": page_of(request, queryset, ordering=("-received_at", "-id")),
         "can_replay": can_replay,
         "refusals": refusals,
     }
-    return render(request, template, context, status=400 if error else 200)
+    return render(request, template, context)
 
 
-@login_required
+@domain_view(policy.Action.TRIGGER_SCANS)
 @require_POST
-def delivery_replay(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    domain = domain_for(
-        request.user, slug, policy.Action.TRIGGER_SCANS, path=request.path
-    )
+def delivery_replay(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
     delivery = get_object_or_404(selectors.deliveries_of(domain), pk=pk)
-    return _replay(request, delivery, redirect_to=("pipelines:deliveries", slug))
+    return _replay(request, delivery, redirect_to=("pipelines:deliveries", domain.slug))
 
 
 @staff_member_required

@@ -7,10 +7,12 @@ file. Domain A's objects all carry the marker "markera", domain B's "markerb".
 
 import re
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from dashboard.domains import policy
 from dashboard.models import IngestToken, Membership, PermissionDenial
@@ -61,12 +63,42 @@ def _kwargs(pattern: URLPattern, world, slug: str) -> dict:
         if name == "slug":
             continue
         if name == "pk":
-            # An object of domain A, so a view that forgot to restrict would act on it.
-            model = Membership if "member" in pattern.name else IngestToken
-            kwargs[name] = model.objects.filter(domain=world.a).first().pk
+            kwargs[name] = _pk_in_a(pattern.name, world)
         else:
             kwargs[name] = _fill(converter, name)
     return kwargs
+
+
+def _pk_in_a(url_name: str, world) -> int:
+    """An object of domain A of the kind the URL names, so a view that forgot to
+    restrict would act on it (and an allowed one finds it: no 404 there)."""
+    from dashboard.board.exports import export_path
+    from dashboard.models import ExportJob
+    from tests.pipelines.factories import RunFactory, WebhookDeliveryFactory
+
+    repository = world.a.repositories.first()
+    if "member" in url_name:
+        return Membership.objects.filter(domain=world.a).first().pk
+    if "token" in url_name:
+        return IngestToken.objects.filter(domain=world.a).first().pk
+    if url_name.startswith("run"):
+        return RunFactory(repository=repository, workflow="markera-flow").pk
+    if "deliver" in url_name:
+        return WebhookDeliveryFactory(domain=world.a, repository=repository).pk
+    if "export" in url_name:
+        job = ExportJob.objects.create(
+            domain=world.a,
+            kind="runs",
+            since=timezone.now() - timedelta(days=1),
+            until=timezone.now(),
+            state="done",
+            file_name="markera.csv",
+        )
+        path = export_path(job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("markera\n")
+        return job.pk
+    raise AssertionError(f"Say which object of A <pk> names in {url_name}")
 
 
 def _normalise(body: bytes, slug: str) -> str:
@@ -142,16 +174,17 @@ def test_each_role_gets_what_the_policy_says_and_nothing_of_other_domains(
     exactly where the policy refuses, never refused where it allows, and never
     shown anything of B.
 
-    Views built with dashboard.domains.views.domain_view declare `required_action` and
+    Views built with dashboard.domains.access.domain_view declare `required_action` and
     must answer 403; other views may refuse with 403 or with selectors.domain_for's
     404, but every refusal must be counted and name an action the role lacks.
     """
     target = reverse(name, kwargs=_kwargs(pattern, world, world.a.slug))
-    declared = getattr(pattern.callback, "required_action", None)
+    declared_per_method = getattr(pattern.callback, "required_actions", {})
     for role in policy.Role.values:
         user = world.people[role]
         granted = policy.actions_for(role)
         for method in ["get", "post"]:
+            declared = declared_per_method.get(method.upper())
             where = f"{method.upper()} {target} as {role} of A"
             with _undone():
                 client.force_login(user)

@@ -550,7 +550,7 @@ def test_a_wrong_password_is_refused_with_a_message(client, world):
 
 
 def test_a_view_cannot_declare_an_action_the_policy_does_not_know():
-    from dashboard.domains.views import domain_view
+    from dashboard.domains.access import domain_view
 
     with pytest.raises(ValueError):
         domain_view("launch_missiles")

@@ -5,7 +5,7 @@ import pytest
 from pipelines.gates.services.flaky import flaky_tests_record
 from pipelines.models import FlakyOccurrence, FlakyTest
 from tests.factories import RepositoryFactory
-from tests.pipelines.gates_factories import RunFactory, results_for, sha_for
+from tests.pipelines.factories import RunFactory, results_for, sha_for
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from dashboard.domains.services import ingest_token_create
 from pipelines.models import FlakyTest, GateVerdict
 from tests.factories import DomainFactory, RepositoryFactory
-from tests.pipelines.gates_factories import sha_for
+from tests.pipelines.factories import sha_for
 from tests.support.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from pipelines.models import GateVerdict
 from tests.factories import RepositoryFactory
-from tests.pipelines.gates_factories import RunFactory, results_for, sha_for
+from tests.pipelines.factories import RunFactory, results_for, sha_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pipelines.gates.services import budgets as budget_services
 from pipelines.gates.services import gates
 from pipelines.models import FlakyTest, GateVerdict, GateVerdictChange
 from tests.factories import DomainFactory, RepositoryFactory
-from tests.pipelines.gates_factories import (
+from tests.pipelines.factories import (
     PerfSampleFactory,
     QueryPlanFactory,
     RunFactory,

@@ -9,7 +9,7 @@ from dashboard.platform.pagination import keyset_page
 from pipelines.gates.selectors import flaky_tests_of, verdicts_for_commit
 from pipelines.models import FlakyTest, GateVerdict
 from tests.factories import DomainFactory, RepositoryFactory
-from tests.pipelines.gates_factories import sha_for
+from tests.pipelines.factories import sha_for
 from tests.support.explain import explain_cost, plan_node_types
 
 pytestmark = pytest.mark.django_db

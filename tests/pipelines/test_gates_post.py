@@ -8,7 +8,7 @@ from config.tasks import PermanentError, TransientError
 from pipelines.gates.services import gates
 from pipelines.models import GateVerdict
 from tests.factories import DomainFactory, RepositoryFactory
-from tests.pipelines.gates_factories import sha_for
+from tests.pipelines.factories import sha_for
 
 pytest_plugins = ["tests.fakes.plugin"]
 

@@ -12,7 +12,7 @@ from pipelines.gates.services import gates
 from pipelines.gates.services.budgets import budgets_replace
 from pipelines.models import GateVerdict
 from tests.factories import DomainFactory, RepositoryFactory
-from tests.pipelines.gates_factories import (
+from tests.pipelines.factories import (
     PerfSampleFactory,
     RunFactory,
     results_for,

@@ -235,7 +235,7 @@ def test_a_viewer_cannot_replay(client, people, ci_domain):
     response = login(client, people["viewer"]).post(
         f"/d/payments-ci/deliveries/{failed.pk}/replay"
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     failed.refresh_from_db()
     assert failed.state == OutboxState.FAILED
 
