@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 
 GATES_LISTENER = "pipelines.services.gates.gates_evaluate_enqueue"
-GATES_OPENAPI = "pipelines.openapi_gates"
 
 
 class PipelinesConfig(AppConfig):
@@ -11,12 +10,8 @@ class PipelinesConfig(AppConfig):
         # Celery autodiscovers pipelines.tasks only; the gate tasks live beside it
         # and must be registered in every worker.
         import pipelines.tasks_gates  # noqa: F401
-        from pipelines import openapi
         from pipelines.services import runs
 
         # Gates are judged again whenever ingestion changes a commit's CI data.
         if GATES_LISTENER not in runs.COMMIT_DATA_LISTENERS:
             runs.COMMIT_DATA_LISTENERS.append(GATES_LISTENER)
-        # The gates' endpoints are described beside the ingestion ones.
-        if GATES_OPENAPI not in openapi.FRAGMENTS:
-            openapi.FRAGMENTS.append(GATES_OPENAPI)
