@@ -165,7 +165,7 @@ def github_webhook(request: HttpRequest):
             delivery_id=delivery_id,
             event=event,
             duplicate=not received.created,
-            state=received.delivery.state,
+            state=received.obj.state,
         ),
     )
 
@@ -251,7 +251,7 @@ def ci_run(request: HttpRequest, id: int):
     run = get_object_or_404(selectors.api_runs(request.domain), pk=id)
     return RunDetail.of(
         run,
-        test_summary=selectors.test_summary(run),
+        test_summary=selectors.run_test_summary(run),
         reports=[ReportOut.of(r) for r in selectors.reports_of(run)[:100]],
     )
 
@@ -393,7 +393,7 @@ def perf_sample_record(request: HttpRequest, payload: PerfSampleIn):
     """p50/p95/p99 in ms, peak memory in MB and the sample count of a scenario at
     a commit: 201 new, 200 when a repeat replaced the earlier figures."""
     repository = repository_of(request.domain, payload.repository)
-    sample, created = perf.perf_sample_record(
+    recorded = perf.perf_sample_record(
         domain=request.domain,
         repository=repository,
         scenario=payload.scenario,
@@ -407,7 +407,7 @@ def perf_sample_record(request: HttpRequest, payload: PerfSampleIn):
         peak_memory_mb=payload.peak_memory_mb,
         sample_count=payload.sample_count,
     )
-    return Status(201 if created else 200, PerfSampleOut.of(sample))
+    return Status(201 if recorded.created else 200, PerfSampleOut.of(recorded.obj))
 
 
 @router.post(
@@ -427,7 +427,7 @@ def query_plan_record(request: HttpRequest, payload: QueryPlanIn):
     psql shows; its cost and node set are kept for the gates. 201 new, 200 when
     a repeat replaced it."""
     repository = repository_of(request.domain, payload.repository)
-    plan, created = plans.query_plan_record(
+    recorded = plans.query_plan_record(
         domain=request.domain,
         repository=repository,
         query_name=payload.query_name,
@@ -436,4 +436,4 @@ def query_plan_record(request: HttpRequest, payload: QueryPlanIn):
         branch=payload.branch,
         service=payload.service,
     )
-    return Status(201 if created else 200, QueryPlanOut.of(plan))
+    return Status(201 if recorded.created else 200, QueryPlanOut.of(recorded.obj))
