@@ -38,8 +38,3 @@ class PipelinesConfig(AppConfig):
             gates_panels.FLAKY,
             ingest_panels.INGESTION,
         )
-        # The gates' endpoints are described beside the ingestion ones.
-        from pipelines import openapi
-
-        if "pipelines.gates.openapi" not in openapi.FRAGMENTS:
-            openapi.FRAGMENTS.append("pipelines.gates.openapi")

@@ -22,6 +22,7 @@ from dashboard.domains.models import (
     PermissionDenial,
     Repository,
 )
+from dashboard.platform.upserts import Upserted
 
 logger = logging.getLogger(__name__)
 
@@ -84,14 +85,6 @@ def permission_denial_record(
 
 
 # --- Domains, repositories, members -----------------------------------------------
-@dataclass(frozen=True)
-class Outcome:
-    """What an idempotent operator command did: created, changed or unchanged."""
-
-    obj: object
-    status: str  # "created" | "updated" | "unchanged"
-
-
 @transaction.atomic
 def domain_create(
     *,
@@ -99,7 +92,7 @@ def domain_create(
     name: str,
     description: str = "",
     actor: AbstractBaseUser | None = None,
-) -> Outcome:
+) -> Upserted:
     domain, created = Domain.objects.get_or_create(
         slug=slug, defaults={"name": name, "description": description}
     )
@@ -111,7 +104,7 @@ def domain_create(
             obj=domain,
             after={"slug": slug, "name": name},
         )
-        return Outcome(domain, "created")
+        return Upserted(domain, "created")
     if domain.name != name or (description and domain.description != description):
         before = {"name": domain.name, "description": domain.description}
         domain.name = name
@@ -125,8 +118,8 @@ def domain_create(
             before=before,
             after={"name": name, "description": domain.description},
         )
-        return Outcome(domain, "updated")
-    return Outcome(domain, "unchanged")
+        return Upserted(domain, "updated")
+    return Upserted(domain, "unchanged")
 
 
 class RepositoryConflict(Exception):
@@ -141,7 +134,7 @@ def repository_map(
     default_branch: str = "main",
     actor: AbstractBaseUser | None = None,
     move: bool = False,
-) -> Outcome:
+) -> Upserted:
     owner, _, name = full_name.partition("/")
     repo = Repository.objects.filter(full_name__iexact=full_name).first()
     if repo is None:
@@ -159,9 +152,9 @@ def repository_map(
             obj=repo,
             after={"domain": domain.slug},
         )
-        return Outcome(repo, "created")
+        return Upserted(repo, "created")
     if repo.domain_id == domain.id:
-        return Outcome(repo, "unchanged")
+        return Upserted(repo, "unchanged")
     if not move:
         raise RepositoryConflict(
             f"{repo.full_name} is mapped to domain {repo.domain.slug!r}; "
@@ -178,7 +171,7 @@ def repository_map(
         before=before,
         after={"domain": domain.slug},
     )
-    return Outcome(repo, "updated")
+    return Upserted(repo, "updated")
 
 
 def _sync_object_permissions(
@@ -201,7 +194,7 @@ def membership_set(
     domain: Domain,
     role: str,
     actor: AbstractBaseUser | None = None,
-) -> Outcome:
+) -> Upserted:
     role = policy.Role(role).value
     membership = (
         Membership.objects.select_for_update().filter(user=user, domain=domain).first()
@@ -211,7 +204,7 @@ def membership_set(
         status = "created"
         before = None
     elif membership.role == role:
-        return Outcome(membership, "unchanged")
+        return Upserted(membership, "unchanged")
     else:
         before = {"role": membership.role}
         membership.role = role
@@ -226,7 +219,7 @@ def membership_set(
         before=before,
         after={"user": user.get_username(), "role": role},
     )
-    return Outcome(membership, status)
+    return Upserted(membership, status)
 
 
 @transaction.atomic

@@ -1,43 +1,72 @@
-"""The gates' /api/v1 endpoints: budgets (GET/PUT), a commit's gate verdicts,
-flaky tests. Token scope `ci`; everything is restricted to the token's domain."""
+"""The gates' /api/v1 router: budgets (GET/PUT), a commit's gate verdicts, flaky
+tests. Token scope `ci`; everything is restricted to the token's domain."""
 
 import json
 import re
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
+from ninja import Query, Router
 
-from dashboard.domains.auth import token_required
-from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
-from dashboard.platform.problems import problem
+from dashboard.domains.auth import TokenAuth
+from dashboard.platform.api import ApiProblem, inline_schema, problems
+from dashboard.platform.pagination import clamp_page_size, keyset_page
 from pipelines.gates import selectors as selectors_gates
-from pipelines.gates.models import FlakyTest, GateVerdict
+from pipelines.gates.schemas import (
+    Budgets,
+    BudgetsDocument,
+    CommitFilter,
+    CommitVerdicts,
+    FlakyTestOut,
+    FlakyTestPage,
+    PageParams,
+    VerdictOut,
+)
 from pipelines.gates.services import budgets as budget_services
-from pipelines.gates.services.gates import commit_page_url
+from pipelines.ingest.api_support import read_body
 
 SHA_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 MAX_BUDGET_BODY = 1_000_000
 
-
-def _method_not_allowed(allowed: str) -> HttpResponse:
-    response = problem(405, f"Use {allowed} on this endpoint.")
-    response["Allow"] = allowed
-    return response
+CI = TokenAuth(scope="ci")
+router = Router(tags=["gates"])
 
 
-@token_required(scope="ci")
-def budgets(request: HttpRequest) -> HttpResponse:
-    """GET: the domain's budgets document. PUT: replace them with the body."""
-    if request.method == "GET":
-        document = budget_services.budget_document_of(request.domain)
-        return JsonResponse({"domain": request.domain.slug, **document.as_json()})
-    if request.method != "PUT":
-        return _method_not_allowed("GET, PUT")
-    if len(request.body) > MAX_BUDGET_BODY:
-        return problem(413, f"A budgets document is at most {MAX_BUDGET_BODY} bytes.")
+@router.get(
+    "/budgets",
+    auth=CI,
+    response={200: Budgets, **problems(401, 403)},
+    url_name="budgets",
+    summary="The domain's performance and query-plan budgets",
+)
+def budgets_get(request: HttpRequest):
+    document = budget_services.budget_document_of(request.domain)
+    return Budgets.of(request.domain.slug, document.as_json())
+
+
+@router.put(
+    "/budgets",
+    auth=CI,
+    response={200: Budgets, **problems(400, 401, 403, 413, 422)},
+    url_name="budgets",
+    summary="Replace every budget of the domain",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(BudgetsDocument)}},
+        }
+    },
+)
+def budgets_replace(request: HttpRequest):
+    """The body is the whole document (what GET returns, without `domain`), so it
+    can live in the team's repository. All or nothing; audited; the same document
+    again writes nothing. A 422 says where the document is wrong."""
+    # The document is checked by the budgets service, as the budgets page's is:
+    # one set of rules and messages ("perf[1] repeats service …"), not two.
+    body = read_body(request, limit=MAX_BUDGET_BODY)
     try:
-        document = json.loads(request.body)
+        document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        return problem(400, f"The body is not JSON: {exc}.")
+        raise ApiProblem(400, f"The body is not JSON: {exc}.")
     try:
         replaced = budget_services.budgets_replace(
             domain=request.domain,
@@ -45,82 +74,56 @@ def budgets(request: HttpRequest) -> HttpResponse:
             actor_label=f"token {request.ingest_token.prefix}",
         )
     except budget_services.BudgetDocumentError as exc:
-        return problem(422, str(exc), title="Invalid budgets document")
-    return JsonResponse({"domain": request.domain.slug, **replaced.as_json()})
+        raise ApiProblem(422, str(exc), title="Invalid budgets document")
+    return Budgets.of(request.domain.slug, replaced.as_json())
 
 
-def verdict_json(verdict: GateVerdict) -> dict:
-    return {
-        "repository": verdict.repository.full_name,
-        "sha": verdict.sha,
-        "context": verdict.context,
-        "state": verdict.state,
-        "description": verdict.description,
-        "details": verdict.details,
-        "evaluated_at": verdict.evaluated_at.isoformat(),
-        "changed_at": verdict.changed_at.isoformat(),
-        "posted_state": verdict.posted_state or None,
-        "posted_at": verdict.posted_at.isoformat() if verdict.posted_at else None,
-        "post_error": verdict.post_error or None,
-        "target_url": commit_page_url(verdict),
-    }
-
-
-@token_required(scope="ci")
-def gates_for_commit(request: HttpRequest, sha: str) -> HttpResponse:
-    """Every gate verdict of a commit (`?repository=owner/name` narrows it)."""
-    if request.method != "GET":
-        return _method_not_allowed("GET")
+@router.get(
+    "/gates/{sha}",
+    auth=CI,
+    response={200: CommitVerdicts, **problems(400, 401, 403, 404, 422)},
+    url_name="gates",
+    summary="Every gate verdict of a commit",
+)
+def gates_for_commit(request: HttpRequest, sha: str, filters: Query[CommitFilter]):
+    """`sha` is 4 to 64 hex digits; `?repository=owner/name` narrows the answer
+    to one repository (404 if the domain has none by that name)."""
     if not SHA_RE.match(sha):
-        return problem(400, f"{sha!r} is not a commit sha (4–64 hexadecimal digits).")
+        raise ApiProblem(400, f"{sha!r} is not a commit sha (4–64 hexadecimal digits).")
     repository = None
-    full_name = request.GET.get("repository", "").strip()
+    full_name = filters.repository.strip()
     if full_name:
         repository = selectors_gates.repository_of(request.domain, full_name)
         if repository is None:
-            return problem(
-                404,
-                f"No repository {full_name!r} in domain {request.domain.slug!r}.",
+            raise ApiProblem(
+                404, f"No repository {full_name!r} in domain {request.domain.slug!r}."
             )
     verdicts = selectors_gates.verdicts_for_commit(
         request.domain, sha.lower(), repository
     ).select_related("domain")
-    return JsonResponse(
-        {"sha": sha.lower(), "verdicts": [verdict_json(v) for v in verdicts]}
+    return CommitVerdicts(
+        sha=sha.lower(), verdicts=[VerdictOut.of(v) for v in verdicts]
     )
 
 
-def flaky_json(flaky: FlakyTest) -> dict:
-    return {
-        "repository": flaky.repository.full_name,
-        "test": f"{flaky.classname}::{flaky.name}" if flaky.classname else flaky.name,
-        "classname": flaky.classname,
-        "name": flaky.name,
-        "flip_count": flaky.flip_count,
-        "first_seen_at": flaky.first_seen_at.isoformat(),
-        "last_seen_at": flaky.last_seen_at.isoformat(),
-        "last_sha": flaky.last_sha,
-    }
-
-
-@token_required(scope="ci")
-def flaky_tests(request: HttpRequest) -> HttpResponse:
-    """The domain's flaky tests, most recent first (cursor pagination)."""
-    if request.method != "GET":
-        return _method_not_allowed("GET")
-    try:
-        page = keyset_page(
-            selectors_gates.flaky_tests_of(request.domain),
-            ordering=("-last_seen_at", "-id"),
-            cursor=request.GET.get("cursor"),
-            page_size=clamp_page_size(request.GET.get("page_size")),
-        )
-    except BadCursor as exc:
-        return problem(400, str(exc))
-    return JsonResponse(
-        {
-            "items": [flaky_json(f) for f in page.items],
-            "next_cursor": page.next_cursor,
-            "page_size": page.page_size,
-        }
+@router.get(
+    "/flaky-tests",
+    auth=CI,
+    response={200: FlakyTestPage, **problems(400, 401, 403, 422)},
+    url_name="flaky-tests",
+    summary="The domain's flaky tests, most recent first",
+)
+def flaky_tests(request: HttpRequest, params: Query[PageParams]):
+    """Keyset pagination: pass `next_cursor` as `cursor` until it is null;
+    `page_size` is at most 200."""
+    page = keyset_page(
+        selectors_gates.flaky_tests_of(request.domain),
+        ordering=("-last_seen_at", "-id"),
+        cursor=params.cursor,
+        page_size=clamp_page_size(params.page_size),
+    )
+    return FlakyTestPage(
+        items=[FlakyTestOut.of(f) for f in page.items],
+        next_cursor=page.next_cursor,
+        page_size=page.page_size,
     )

@@ -6,19 +6,11 @@ from django.db import models
 from dashboard.domains.models import Domain, Repository
 
 
-class PerfBudget(models.Model):
-    """Performance limits for a domain, optionally narrowed to a service and/or
-    a scenario (blank means "any"). The most specific budget applies."""
+class Budget(models.Model):
+    """What every budget has: the service it narrows to (blank: any) and who
+    changed it last. The budgets document (PUT /api/v1/budgets) replaces them."""
 
-    domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="perf_budgets"
-    )
     service = models.CharField(max_length=50, blank=True)
-    scenario = models.CharField(max_length=200, blank=True)
-    p95_ms_max = models.FloatField(null=True, blank=True)
-    memory_mb_max = models.FloatField(null=True, blank=True)
-    # Largest allowed rise of p95 over the base branch's recent median, in %.
-    max_regression_pct = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -27,6 +19,23 @@ class PerfBudget(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    class Meta:
+        abstract = True
+
+
+class PerfBudget(Budget):
+    """Performance limits for a domain, optionally narrowed to a service and/or
+    a scenario (blank means "any"). The most specific budget applies."""
+
+    domain = models.ForeignKey(
+        Domain, on_delete=models.CASCADE, related_name="perf_budgets"
+    )
+    scenario = models.CharField(max_length=200, blank=True)
+    p95_ms_max = models.FloatField(null=True, blank=True)
+    memory_mb_max = models.FloatField(null=True, blank=True)
+    # Largest allowed rise of p95 over the base branch's recent median, in %.
+    max_regression_pct = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["service", "scenario", "id"]
@@ -40,25 +49,16 @@ class PerfBudget(models.Model):
         return f"{self.domain_id}:{self.service or '*'}/{self.scenario or '*'}"
 
 
-class QueryPlanBudget(models.Model):
+class QueryPlanBudget(Budget):
     """The largest planner cost allowed for a named query (blank name: every
     query without its own budget), and tables it must not read by Seq Scan."""
 
     domain = models.ForeignKey(
         Domain, on_delete=models.CASCADE, related_name="query_plan_budgets"
     )
-    service = models.CharField(max_length=50, blank=True)
     query_name = models.CharField(max_length=200, blank=True)
     max_total_cost = models.FloatField(null=True, blank=True)
     no_seq_scan_tables = models.JSONField(default=list, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     class Meta:
         ordering = ["service", "query_name", "id"]

@@ -46,7 +46,7 @@ def flaky_tests_of(domain: Domain) -> QuerySet[FlakyTest]:
     return FlakyTest.objects.filter(domain=domain).select_related("repository")
 
 
-def test_outcomes(repository_id: int, sha: str) -> list[dict[str, Any]]:
+def commit_test_outcomes(repository_id: int, sha: str) -> list[dict[str, Any]]:
     """Per test of the commit (across every run and attempt): failures, passes,
     skips. One aggregate query."""
     return list(

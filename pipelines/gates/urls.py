@@ -1,17 +1,14 @@
-"""URLs for budgets, gates and flaky tests: pages under /d/<slug>/, API under
-/api/v1/. Included once from config/urls.py (namespace "gates")."""
+"""Pages for budgets, gates and flaky tests under /d/<slug>/ (their /api/v1
+endpoints are the ninja router in pipelines/gates/api.py). Included once from
+config/urls.py (namespace "gates")."""
 
 from django.urls import path
 
-from pipelines.gates import api as api_gates
 from pipelines.gates import views as views_gates
 
 app_name = "gates"
 
 urlpatterns = [
-    path("api/v1/budgets", api_gates.budgets, name="api-budgets"),
-    path("api/v1/gates/<str:sha>", api_gates.gates_for_commit, name="api-gates"),
-    path("api/v1/flaky-tests", api_gates.flaky_tests, name="api-flaky-tests"),
     path("d/<slug:slug>/budgets/", views_gates.budgets, name="budgets"),
     path(
         "d/<slug:slug>/budgets/perf/",

@@ -1,64 +1,113 @@
-"""The ingestion /api/v1 endpoints: GitHub webhooks, CI runs, JUnit reports,
-performance samples and query plans. Thin: authenticate, validate, one service
-call, answer JSON (errors are problem+json)."""
+"""The ingestion /api/v1 router: GitHub webhooks, CI runs, JUnit reports,
+performance samples and query plans. Thin: authenticate, validate (schemas), one
+service call, answer; every error is problem+json (dashboard.platform.api)."""
 
-import json
 import logging
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from ninja import Query, Router, Status
 
 from config import request_context
-from dashboard.domains.auth import token_required
+from dashboard.domains.auth import TokenAuth
 from dashboard.domains.services import permission_denial_record
-from dashboard.platform.pagination import BadCursor, clamp_page_size, keyset_page
-from dashboard.platform.problems import problem
+from dashboard.platform.api import ApiProblem, problems
+from dashboard.platform.pagination import clamp_page_size, keyset_page
 from pipelines.ingest import selectors
 from pipelines.ingest.api_support import (
-    ApiError,
-    Fields,
     body_chunks,
     declared_length,
-    isoformat,
+    idempotent,
     json_object,
-    method_not_allowed,
     read_body,
     repository_of,
 )
-from pipelines.ingest.models import (
-    Conclusion,
-    PerfSample,
-    QueryPlan,
-    Run,
-    RunStatus,
-    TestReport,
+from pipelines.ingest.models import Run, TestReport
+from pipelines.ingest.schemas import (
+    DeliveryAccepted,
+    PerfSampleIn,
+    PerfSampleOut,
+    Pong,
+    QueryPlanIn,
+    QueryPlanOut,
+    ReportAccepted,
+    ReportOut,
+    RunDetail,
+    RunFilters,
+    RunIn,
+    RunOut,
+    RunPage,
+    RunUpserted,
 )
 from pipelines.ingest.services import junit, perf, plans, runs, webhooks
-from pipelines.ingest.services.idempotency import body_digest, idempotent_call
+from pipelines.ingest.services.idempotency import idempotent_call
 
 logger = logging.getLogger(__name__)
 
 JSON_BODY_LIMIT = 10 * 1024 * 1024  # query plans of big queries run to megabytes
 JUNIT_MAX_BYTES = getattr(settings, "JUNIT_MAX_BYTES", 200 * 1024 * 1024)
+JUNIT_CONTENT_TYPES = ("application/xml", "text/xml", "application/junit+xml")
+
+CI = TokenAuth(scope="ci")
+router = Router(tags=["ingestion"])
 
 
 # --- GitHub webhooks ----------------------------------------------------------------
-@csrf_exempt
-def github_webhook(request: HttpRequest) -> HttpResponse:
-    """Verify, store (the outbox) and answer; a worker processes it."""
-    if request.method != "POST":
-        return method_not_allowed("POST")
-    try:
-        body = read_body(request, limit=webhooks.MAX_BODY_BYTES)
-    except ApiError as exc:
-        return exc.response()
+WEBHOOK_OPENAPI = {
+    "security": [{"githubSignature": []}],
+    "parameters": [
+        {
+            "name": "X-GitHub-Event",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "maxLength": 64},
+        },
+        {
+            "name": "X-GitHub-Delivery",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "maxLength": 100},
+            "description": "The delivery's id: a redelivery is answered 200 and "
+            "has no second effect.",
+        },
+        {
+            "name": "X-Hub-Signature-256",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+        {"name": "X-GitHub-Hook-ID", "in": "header", "schema": {"type": "string"}},
+    ],
+    "requestBody": {
+        "required": True,
+        "description": "The event's payload exactly as GitHub sends it (at most "
+        "25 MB); the signature covers these raw bytes.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+}
+
+
+@router.post(
+    "/webhooks/github",
+    auth=None,
+    response={
+        202: DeliveryAccepted,
+        200: DeliveryAccepted | Pong,
+        **problems(400, 401, 413),
+    },
+    url_name="github-webhook",
+    summary="Receive a GitHub webhook delivery",
+    openapi_extra=WEBHOOK_OPENAPI,
+)
+def github_webhook(request: HttpRequest):
+    """Verify the signature, store the delivery (the outbox) and answer 202; a
+    worker processes it. A redelivery is 200 with `duplicate: true`; `ping` is
+    answered 200 and not stored."""
+    body = read_body(request, limit=webhooks.MAX_BODY_BYTES)
     if not webhooks.signature_valid(
         body=body,
         header=request.headers.get("X-Hub-Signature-256"),
@@ -80,31 +129,28 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
             path=request.path,
             status_code=401,
         )
-        return problem(
+        raise ApiProblem(
             401,
             "X-Hub-Signature-256 is missing or does not match the body: sign the "
             "raw body with HMAC-SHA256 and the webhook's secret.",
         )
     event = request.headers.get("X-GitHub-Event", "").strip()
     delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
-    if not event or not delivery_id:
-        missing = [
-            name
-            for name, value in (
-                ("X-GitHub-Event", event),
-                ("X-GitHub-Delivery", delivery_id),
-            )
-            if not value
-        ]
-        return problem(400, f"Missing header: {', '.join(missing)}.")
+    missing = [
+        name
+        for name, value in (
+            ("X-GitHub-Event", event),
+            ("X-GitHub-Delivery", delivery_id),
+        )
+        if not value
+    ]
+    if missing:
+        raise ApiProblem(400, f"Missing header: {', '.join(missing)}.")
     if len(delivery_id) > 100 or len(event) > 64:
-        return problem(400, "X-GitHub-Delivery or X-GitHub-Event is too long.")
-    try:
-        payload = json_object(body)
-    except ApiError as exc:
-        return exc.response()
+        raise ApiProblem(400, "X-GitHub-Delivery or X-GitHub-Event is too long.")
+    payload = json_object(body)
     if event == "ping":
-        return JsonResponse({"ok": True, "zen": payload.get("zen", "")})
+        return Status(200, Pong(ok=True, zen=str(payload.get("zen", ""))))
     received = webhooks.delivery_receive(
         delivery_id=delivery_id,
         event=event,
@@ -113,379 +159,281 @@ def github_webhook(request: HttpRequest) -> HttpResponse:
         hook_id=request.headers.get("X-GitHub-Hook-ID", ""),
         request_id=request_context.current_request_id(),
     )
-    return JsonResponse(
-        {
-            "delivery_id": delivery_id,
-            "event": event,
-            "duplicate": not received.created,
-            "state": received.delivery.state,
-        },
-        status=202 if received.created else 200,
+    return Status(
+        202 if received.created else 200,
+        DeliveryAccepted(
+            delivery_id=delivery_id,
+            event=event,
+            duplicate=not received.created,
+            state=received.obj.state,
+        ),
     )
 
 
 # --- CI runs ------------------------------------------------------------------------
-def run_json(run: Run) -> dict:
-    return {
-        "id": run.pk,
-        "provider": run.provider,
-        "external_id": run.external_id,
-        "attempt": run.attempt,
-        "repository": run.repository.full_name,
-        "commit_sha": run.head_sha,
-        "branch": run.branch,
-        "pull_request_number": run.pull_request_number,
-        "workflow": run.workflow,
-        "status": run.status,
-        "conclusion": run.conclusion or None,
-        "started_at": isoformat(run.started_at),
-        "completed_at": isoformat(run.completed_at),
-        "url": run.url or None,
-        "api_url": reverse("pipelines:api-run", kwargs={"pk": run.pk}),
-    }
-
-
-def report_json(report: TestReport) -> dict:
-    return {
-        "id": report.pk,
-        "run_id": report.run_id,
-        "state": report.state,
-        "filename": report.filename,
-        "size_bytes": report.size_bytes,
-        "sha256": report.sha256,
-        "received_at": isoformat(report.received_at),
-        "processed_at": isoformat(report.processed_at),
-        "error": report.error or None,
-        "counts": None
-        if report.tests is None
-        else {
-            "suites": report.suites,
-            "tests": report.tests,
-            "passed": report.passed,
-            "failures": report.failures,
-            "errors": report.errors,
-            "skipped": report.skipped,
-            "duration_seconds": report.duration_seconds,
-        },
-        "status_url": reverse("pipelines:api-report", kwargs={"pk": report.pk}),
-    }
-
-
-def _idempotent_json_post(
-    request: HttpRequest, handle: Callable[[HttpRequest, bytes], HttpResponse]
-) -> HttpResponse:
-    """Read a bounded JSON body, then answer once per Idempotency-Key."""
-    try:
-        body = read_body(request, limit=JSON_BODY_LIMIT)
-    except ApiError as exc:
-        return exc.response()
-    return idempotent_call(
-        request,
-        domain=request.domain,
-        digest=body_digest(body),
-        call=lambda: handle(request, body),
+@router.get(
+    "/ci/runs",
+    auth=CI,
+    response={200: RunPage, **problems(400, 401, 403, 422)},
+    url_name="ci-runs",
+    summary="List the domain's CI runs, newest first",
+)
+def ci_runs_list(request: HttpRequest, filters: Query[RunFilters]):
+    """Keyset pagination: follow `next` (or pass `cursor`) until it is null;
+    `page_size` is at most 200."""
+    page = keyset_page(
+        selectors.api_runs(
+            request.domain, repository=filters.repository, branch=filters.branch
+        ),
+        ordering=("-started_at", "-id"),
+        cursor=filters.cursor,
+        page_size=clamp_page_size(filters.page_size),
     )
-
-
-@token_required(scope="ci")
-def ci_runs(request: HttpRequest) -> HttpResponse:
-    """GET: list the domain's runs. POST: upsert one."""
-    if request.method == "GET":
-        return _ci_runs_list(request)
-    if request.method != "POST":
-        return method_not_allowed("GET, POST")
-    return _idempotent_json_post(request, _ci_run_upsert)
-
-
-def _ci_run_upsert(request: HttpRequest, body: bytes) -> HttpResponse:
-    try:
-        data = json_object(body)
-        f = Fields(data)
-        provider = f.text("provider", required=True, max_length=40)
-        external_id = f.text("external_id", required=True, max_length=64)
-        attempt = f.integer("attempt", minimum=1, default=1)
-        full_name = f.text("repository", required=True, max_length=140)
-        sha = f.sha("commit_sha", required=True)
-        branch = f.text("branch")
-        pr_number = f.integer("pull_request_number", minimum=1)
-        workflow = f.text("workflow")
-        status = f.choice("status", list(RunStatus.values), default=RunStatus.QUEUED)
-        conclusion = f.choice("conclusion", list(Conclusion.values))
-        started_at = f.timestamp("started_at")
-        completed_at = f.timestamp("completed_at")
-        updated_at = f.timestamp("updated_at")
-        url = f.text("url", max_length=500)
-        if url and not url.startswith(("https://", "http://")):
-            f.errors.append({"field": "url", "detail": "An http(s) URL."})
-        if conclusion and status != RunStatus.COMPLETED:
-            f.errors.append(
-                {"field": "conclusion", "detail": "Only a completed run has one."}
-            )
-        f.check()
-        repository = repository_of(request.domain, full_name)
-    except ApiError as exc:
-        return exc.response()
-    result = runs.run_upsert(
-        provider=provider,
-        repository=repository,
-        external_id=external_id,
-        attempt=attempt,
-        started_at=started_at,
-        head_sha=sha,
-        branch=branch,
-        pull_request_number=pr_number,
-        workflow=workflow,
-        url=url,
-        status=status,
-        conclusion=conclusion,
-        completed_at=completed_at,
-        source_updated_at=updated_at or completed_at or timezone.now(),
-    )
-    run = result.obj
-    body = run_json(run)
-    body["result"] = result.status
-    response = JsonResponse(body, status=201 if result.status == "created" else 200)
-    response["Location"] = body["api_url"]
-    return response
-
-
-def _ci_runs_list(request: HttpRequest) -> HttpResponse:
-    try:
-        page = keyset_page(
-            selectors.api_runs(
-                request.domain,
-                repository=request.GET.get("repository", ""),
-                branch=request.GET.get("branch", ""),
-            ),
-            ordering=("-started_at", "-id"),
-            cursor=request.GET.get("cursor"),
-            page_size=clamp_page_size(request.GET.get("page_size")),
-        )
-    except BadCursor as exc:
-        return problem(400, str(exc))
     next_url = None
     if page.next_cursor:
         query = request.GET.copy()
         query["cursor"] = page.next_cursor
         next_url = f"{request.path}?{query.urlencode()}"
-    return JsonResponse(
-        {
-            "items": [run_json(run) for run in page.items],
-            "next_cursor": page.next_cursor,
-            "next": next_url,
-            "page_size": page.page_size,
-        }
+    return RunPage(
+        items=[RunOut.of(run) for run in page.items],
+        next_cursor=page.next_cursor,
+        next=next_url,
+        page_size=page.page_size,
     )
 
 
-@token_required(scope="ci")
-def ci_run(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method != "GET":
-        return method_not_allowed("GET")
-    run = get_object_or_404(selectors.api_runs(request.domain), pk=pk)
-    body = run_json(run)
-    body["test_summary"] = selectors.test_summary(run)
-    body["reports"] = [report_json(r) for r in selectors.reports_of(run)[:100]]
-    return JsonResponse(body)
+@router.post(
+    "/ci/runs",
+    auth=CI,
+    response={
+        201: RunUpserted,
+        200: RunUpserted,
+        **problems(400, 401, 403, 409, 413, 422),
+    },
+    url_name="ci-runs",
+    summary="Create or advance a CI run",
+)
+@idempotent(auth=CI, max_bytes=JSON_BODY_LIMIT)
+def ci_run_upsert(request: HttpRequest, payload: RunIn, response: HttpResponse):
+    """Upsert by (provider, external_id, attempt, repository): 201 created, 200
+    updated or unchanged (`result`). A late or older report never moves a run
+    backwards; `updated_at` (default: `completed_at`, or now) orders reports."""
+    repository = repository_of(request.domain, payload.repository)
+    result = runs.run_upsert(
+        provider=payload.provider,
+        repository=repository,
+        external_id=payload.external_id,
+        attempt=payload.attempt,
+        started_at=payload.started_at,
+        head_sha=payload.commit_sha,
+        branch=payload.branch,
+        pull_request_number=payload.pull_request_number,
+        workflow=payload.workflow,
+        url=payload.url,
+        status=payload.status,
+        conclusion=payload.conclusion or "",
+        completed_at=payload.completed_at,
+        source_updated_at=payload.updated_at or payload.completed_at or timezone.now(),
+    )
+    body = RunUpserted.of(result.obj, result=result.status)
+    response["Location"] = body.api_url
+    return Status(201 if result.status == "created" else 200, body)
 
 
-@token_required(scope="ci")
-def ci_run_junit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Store a JUnit report (raw XML or multipart), check it is well-formed, 202."""
-    if request.method != "POST":
-        return method_not_allowed("POST")
-    run = selectors.api_runs(request.domain).filter(pk=pk).first()
+@router.get(
+    "/ci/runs/{int:id}",
+    auth=CI,
+    response={200: RunDetail, **problems(401, 403, 404)},
+    url_name="ci-run",
+    summary="A CI run with its test summary and reports",
+)
+def ci_run(request: HttpRequest, id: int):
+    run = get_object_or_404(selectors.api_runs(request.domain), pk=id)
+    return RunDetail.of(
+        run,
+        test_summary=selectors.run_test_summary(run),
+        reports=[ReportOut.of(r) for r in selectors.reports_of(run)[:100]],
+    )
+
+
+# --- JUnit reports ------------------------------------------------------------------
+JUNIT_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "description": "One JUnit XML report (Surefire, pytest, Jest, Gradle…), at "
+        "most 200 MB: raw, or as the multipart field `file`. It is streamed to "
+        "disk, checked to be well-formed, and parsed by a worker.",
+        "content": {
+            **{
+                content_type: {
+                    "schema": {"type": "string", "contentMediaType": "application/xml"}
+                }
+                for content_type in JUNIT_CONTENT_TYPES
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "contentMediaType": "application/xml",
+                        }
+                    },
+                }
+            },
+        },
+    },
+}
+
+
+@router.post(
+    "/ci/runs/{int:id}/junit",
+    auth=CI,
+    response={202: ReportAccepted, **problems(400, 401, 403, 404, 409, 413, 415, 422)},
+    url_name="ci-run-junit",
+    summary="Upload a JUnit XML report for a run",
+    openapi_extra=JUNIT_OPENAPI,
+)
+def ci_run_junit(request: HttpRequest, id: int):
+    """Stored, checked to be well-formed, then answered 202 with the `Location`
+    of its status; the counts appear there once a worker has parsed it. Honours
+    Idempotency-Key (the digest is the report's)."""
+    run = selectors.api_runs(request.domain).filter(pk=id).first()
     if run is None:
-        return problem(404, f"No run {pk} in domain {request.domain.slug}.")
+        raise ApiProblem(404, f"No run {id} in domain {request.domain.slug}.")
     declared = declared_length(request)
     if declared is not None and declared > JUNIT_MAX_BYTES:
-        return problem(
+        raise ApiProblem(
             413, f"The report is {declared} bytes; the limit is {JUNIT_MAX_BYTES}."
         )
-    content_type = request.content_type or ""
-    filename = ""
-    try:
-        if content_type == "multipart/form-data":
-            upload = request.FILES.get("file") or next(
-                iter(request.FILES.values()), None
-            )
-            if upload is None:
-                return problem(400, "Send the report as the multipart field 'file'.")
-            filename = upload.name or ""
-            spooled = junit.spool(upload.chunks(), limit=JUNIT_MAX_BYTES)
-        elif content_type in ("application/xml", "text/xml", "application/junit+xml"):
-            spooled = junit.spool(body_chunks(request), limit=JUNIT_MAX_BYTES)
-        else:
-            return problem(
-                415,
-                "Send JUnit XML as Content-Type application/xml, or multipart/form-"
-                "data with the file in the field 'file'.",
-            )
-    except junit.TooLarge as exc:
-        return problem(413, str(exc))
-    except (MultiPartParserError, RequestDataTooBig) as exc:
-        return problem(400, f"The multipart body could not be read: {exc}.")
+    spooled, filename = _spool_report(request)
     try:
         if spooled.size == 0:
-            return problem(422, "The report is empty.")
+            raise ApiProblem(422, "The report is empty.")
         try:
             totals = junit.check(spooled.path)
         except junit.JUnitError as exc:
             extra = {}
             if exc.line is not None:
                 extra = {"line": exc.line, "column": exc.column}
-            return problem(422, exc.detail, title="Unreadable JUnit XML", **extra)
+            raise ApiProblem(422, exc.detail, title="Unreadable JUnit XML", **extra)
         return idempotent_call(
             request,
             domain=request.domain,
             digest=spooled.sha256,
-            call=lambda: _report_accept(run, spooled, filename, totals),
+            call=lambda: _report_accept(run, spooled, filename, totals.tests),
         )
     finally:
         spooled.discard()
 
 
-def _report_accept(run: Run, spooled, filename: str, totals) -> HttpResponse:
+def _spool_report(request: HttpRequest) -> tuple[junit.Spooled, str]:
+    """The report copied to a temporary file in chunks, never held in memory."""
+    content_type = request.content_type or ""
+    try:
+        if content_type == "multipart/form-data":
+            upload = request.FILES.get("file") or next(
+                iter(request.FILES.values()), None
+            )
+            if upload is None:
+                raise ApiProblem(400, "Send the report as the multipart field 'file'.")
+            filename = (upload.name or "").replace("\x00", "")[:255]
+            return junit.spool(upload.chunks(), limit=JUNIT_MAX_BYTES), filename
+        if content_type in JUNIT_CONTENT_TYPES:
+            return junit.spool(body_chunks(request), limit=JUNIT_MAX_BYTES), ""
+    except junit.TooLarge as exc:
+        raise ApiProblem(413, str(exc))
+    except (MultiPartParserError, RequestDataTooBig) as exc:
+        raise ApiProblem(400, f"The multipart body could not be read: {exc}.")
+    raise ApiProblem(
+        415,
+        "Send JUnit XML as Content-Type application/xml, or multipart/form-data "
+        "with the file in the field 'file'.",
+    )
+
+
+def _report_accept(
+    run: Run, spooled: junit.Spooled, filename: str, testcases_seen: int
+) -> HttpResponse:
     report = junit.report_create(run=run, spooled=spooled, filename=filename)
-    body = report_json(report)
-    # What the edge check saw; the worker's parse fills `counts`.
-    body["testcases_seen"] = totals.tests
-    response = JsonResponse(body, status=202)
-    response["Location"] = body["status_url"]
+    body = ReportAccepted.of(report, testcases_seen=testcases_seen)
+    # A response object, not a schema: idempotent_call stores it for replays.
+    response = JsonResponse(body.model_dump(mode="json"), status=202)
+    response["Location"] = body.status_url
     return response
 
 
-@token_required(scope="ci")
-def ci_report(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method != "GET":
-        return method_not_allowed("GET")
-    report = get_object_or_404(TestReport.objects.filter(domain=request.domain), pk=pk)
-    return JsonResponse(report_json(report))
+@router.get(
+    "/ci/reports/{int:id}",
+    auth=CI,
+    response={200: ReportOut, **problems(401, 403, 404)},
+    url_name="ci-report",
+    summary="A JUnit report's state, and its counts once parsed",
+)
+def ci_report(request: HttpRequest, id: int):
+    report = get_object_or_404(TestReport.objects.filter(domain=request.domain), pk=id)
+    return ReportOut.of(report)
 
 
 # --- Performance samples and query plans ----------------------------------------
-def perf_json(sample: PerfSample) -> dict:
-    return {
-        "id": sample.pk,
-        "repository": sample.repository.full_name,
-        "service": sample.service or None,
-        "scenario": sample.scenario,
-        "commit_sha": sample.commit_sha,
-        "branch": sample.branch,
-        "base_branch": sample.base_branch or None,
-        "p50_ms": sample.p50_ms,
-        "p95_ms": sample.p95_ms,
-        "p99_ms": sample.p99_ms,
-        "peak_memory_mb": sample.peak_memory_mb,
-        "sample_count": sample.sample_count,
-        "created_at": isoformat(sample.created_at),
-    }
-
-
-@token_required(scope="ci")
-def perf_samples(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return method_not_allowed("POST")
-    return _idempotent_json_post(request, _perf_record)
-
-
-def _perf_record(request: HttpRequest, body: bytes) -> HttpResponse:
-    try:
-        f = Fields(json_object(body))
-        values = {
-            "scenario": f.text("scenario", required=True, max_length=200),
-            "commit_sha": f.sha("commit_sha", required=True),
-            "branch": f.text("branch"),
-            "base_branch": f.text("base_branch"),
-            "service": f.text("service", max_length=50),
-            "p50_ms": f.number("p50_ms", required=True),
-            "p95_ms": f.number("p95_ms", required=True),
-            "p99_ms": f.number("p99_ms", required=True),
-            "peak_memory_mb": f.number("peak_memory_mb"),
-            "sample_count": f.integer("sample_count", required=True, minimum=1),
-        }
-        full_name = f.text("repository", required=True, max_length=140)
-        if not f.errors and not (
-            values["p50_ms"] <= values["p95_ms"] <= values["p99_ms"]
-        ):
-            f.errors.append(
-                {
-                    "field": "p95_ms",
-                    "detail": "Percentiles must satisfy p50 ≤ p95 ≤ p99.",
-                }
-            )
-        f.check()
-        repository = repository_of(request.domain, full_name)
-    except ApiError as exc:
-        return exc.response()
-    sample, created = perf.perf_sample_record(
-        domain=request.domain, repository=repository, **values
-    )
-    return JsonResponse(perf_json(sample), status=201 if created else 200)
-
-
-def plan_json(plan: QueryPlan) -> dict:
-    return {
-        "id": plan.pk,
-        "repository": plan.repository.full_name,
-        "service": plan.service or None,
-        "query_name": plan.query_name,
-        "commit_sha": plan.commit_sha,
-        "branch": plan.branch,
-        "analyzed": plan.analyzed,
-        "buffers": plan.buffers,
-        "startup_cost": plan.startup_cost,
-        "total_cost": plan.total_cost,
-        "plan_rows": plan.plan_rows,
-        "actual_total_time_ms": plan.actual_total_time_ms,
-        "execution_time_ms": plan.execution_time_ms,
-        "nodes": [{"node_type": n, "relation": r or None} for n, r in plan.nodes],
-        "seq_scan_relations": plan.seq_scan_relations,
-        "created_at": isoformat(plan.created_at),
-    }
-
-
-@token_required(scope="ci")
-def query_plans(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return method_not_allowed("POST")
-    return _idempotent_json_post(request, _plan_record)
-
-
-def _plan_record(request: HttpRequest, body: bytes) -> HttpResponse:
-    try:
-        data = json_object(body)
-        f = Fields(data)
-        query_name = f.text("query_name", required=True, max_length=200)
-        sha = f.sha("commit_sha", required=True)
-        branch = f.text("branch")
-        service = f.text("service", max_length=50)
-        full_name = f.text("repository", required=True, max_length=140)
-        plan = data.get("plan")
-        if isinstance(plan, str):  # psql output pasted as a string
-            try:
-                plan = json.loads(plan)
-            except ValueError:
-                f.errors.append({"field": "plan", "detail": "Not JSON."})
-        if plan is None:
-            f.errors.append({"field": "plan", "detail": "This field is required."})
-        f.check()
-        try:
-            plans.plan_summarize(plan)
-        except plans.PlanError as exc:
-            raise ApiError(
-                422, f"plan: {exc}", errors=[{"field": "plan", "detail": str(exc)}]
-            )
-        repository = repository_of(request.domain, full_name)
-    except ApiError as exc:
-        return exc.response()
-    row, created = plans.query_plan_record(
+@router.post(
+    "/perf",
+    auth=CI,
+    response={
+        201: PerfSampleOut,
+        200: PerfSampleOut,
+        **problems(400, 401, 403, 409, 413, 422),
+    },
+    url_name="perf",
+    summary="Record a performance sample",
+)
+@idempotent(auth=CI, max_bytes=JSON_BODY_LIMIT)
+def perf_sample_record(request: HttpRequest, payload: PerfSampleIn):
+    """p50/p95/p99 in ms, peak memory in MB and the sample count of a scenario at
+    a commit: 201 new, 200 when a repeat replaced the earlier figures."""
+    repository = repository_of(request.domain, payload.repository)
+    recorded = perf.perf_sample_record(
         domain=request.domain,
         repository=repository,
-        query_name=query_name,
-        commit_sha=sha,
-        plan=plan,
-        branch=branch,
-        service=service,
+        scenario=payload.scenario,
+        commit_sha=payload.commit_sha,
+        branch=payload.branch,
+        base_branch=payload.base_branch,
+        service=payload.service,
+        p50_ms=payload.p50_ms,
+        p95_ms=payload.p95_ms,
+        p99_ms=payload.p99_ms,
+        peak_memory_mb=payload.peak_memory_mb,
+        sample_count=payload.sample_count,
     )
-    return JsonResponse(plan_json(row), status=201 if created else 200)
+    return Status(201 if recorded.created else 200, PerfSampleOut.of(recorded.obj))
+
+
+@router.post(
+    "/query-plans",
+    auth=CI,
+    response={
+        201: QueryPlanOut,
+        200: QueryPlanOut,
+        **problems(400, 401, 403, 409, 413, 422),
+    },
+    url_name="query-plans",
+    summary="Record a query plan (EXPLAIN (FORMAT JSON))",
+)
+@idempotent(auth=CI, max_bytes=JSON_BODY_LIMIT)
+def query_plan_record(request: HttpRequest, payload: QueryPlanIn):
+    """`plan` is what EXPLAIN (FORMAT JSON) prints, as JSON or as the string
+    psql shows; its cost and node set are kept for the gates. 201 new, 200 when
+    a repeat replaced it."""
+    repository = repository_of(request.domain, payload.repository)
+    recorded = plans.query_plan_record(
+        domain=request.domain,
+        repository=repository,
+        query_name=payload.query_name,
+        commit_sha=payload.commit_sha,
+        plan=payload.plan,
+        branch=payload.branch,
+        service=payload.service,
+    )
+    return Status(201 if recorded.created else 200, QueryPlanOut.of(recorded.obj))

@@ -1,34 +1,35 @@
-"""Shared plumbing for the /api/v1 views: bounded body reads, JSON bodies,
-field validation with problem+json answers, the repository of a token's domain."""
+"""Plumbing for the pipelines' /api/v1 routers: raw bodies read within a limit
+(webhooks, JUnit uploads), the Idempotency-Key decorator for JSON POSTs, the
+repository of a token's domain."""
 
 import json
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.dateparse import parse_datetime
+from ninja.decorators import decorate_view
+from ninja.operation import Operation
+from ninja.utils import contribute_operation_callback
 
+from dashboard.domains.auth import TokenAuth
 from dashboard.domains.models import Domain, Repository
-from dashboard.platform.problems import problem
+from dashboard.platform.api import ApiProblem
+from pipelines.ingest.services.idempotency import (
+    HEADER,
+    MAX_KEY_LENGTH,
+    body_digest,
+    idempotent_call,
+)
 
-
-class ApiError(Exception):
-    """Raised by validation helpers; turned into problem+json by the view."""
-
-    def __init__(self, status: int, detail: str, **extra: object):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.extra = extra
-
-    def response(self) -> HttpResponse:
-        return problem(self.status, self.detail, **self.extra)
-
-
-def method_not_allowed(allowed: str) -> HttpResponse:
-    response = problem(405, f"Use {allowed} on this endpoint.")
-    response["Allow"] = allowed
-    return response
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "Retry safely: the same key and body replay the first answer "
+    "(header Idempotent-Replayed: true); the same key with another body is a 409.",
+}
 
 
 def declared_length(request: HttpRequest) -> int | None:
@@ -53,142 +54,34 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
     actually sent pass `limit`."""
     declared = declared_length(request)
     if declared is not None and declared > limit:
-        raise ApiError(413, f"The body is {declared} bytes; the limit is {limit}.")
+        raise ApiProblem(413, f"The body is {declared} bytes; the limit is {limit}.")
     parts, size = [], 0
     for chunk in body_chunks(request):
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, f"The body is larger than the limit of {limit} bytes.")
+            raise ApiProblem(
+                413, f"The body is larger than the limit of {limit} bytes."
+            )
         parts.append(chunk)
     return b"".join(parts)
 
 
 def json_object(body: bytes) -> dict:
+    """A raw body (read by the view itself) as a JSON object, else 400."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The body is not valid JSON: {exc}.")
+        raise ApiProblem(400, f"The body is not valid JSON: {exc}.")
     if not isinstance(data, dict):
-        raise ApiError(400, "The body must be a JSON object.")
+        raise ApiProblem(400, "The body must be a JSON object.")
     return data
-
-
-class Fields:
-    """Collects every field error of a body, so the client fixes them at once."""
-
-    def __init__(self, data: dict):
-        self.data = data
-        self.errors: list[dict[str, str]] = []
-
-    def _missing(self, name: str, required: bool) -> bool:
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                self.errors.append({"field": name, "detail": "This field is required."})
-            return True
-        return False
-
-    def text(self, name: str, *, required: bool = False, max_length: int = 255) -> str:
-        if self._missing(name, required):
-            return ""
-        value = self.data[name]
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str):
-            self.errors.append({"field": name, "detail": "Must be a string."})
-            return ""
-        if len(value) > max_length:
-            self.errors.append(
-                {"field": name, "detail": f"At most {max_length} characters."}
-            )
-            return ""
-        return value
-
-    def choice(
-        self, name: str, choices: list[str], *, required: bool = False, default=""
-    ) -> str:
-        if self._missing(name, required):
-            return default
-        value = self.data[name]
-        if value not in choices:
-            self.errors.append(
-                {"field": name, "detail": f"One of: {', '.join(choices)}."}
-            )
-            return default
-        return value
-
-    def integer(
-        self, name: str, *, required: bool = False, minimum: int = 0, default=None
-    ) -> int | None:
-        if self._missing(name, required):
-            return default
-        value = self.data[name]
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            self.errors.append(
-                {"field": name, "detail": f"Must be a whole number ≥ {minimum}."}
-            )
-            return default
-        return value
-
-    def number(
-        self, name: str, *, required: bool = False, minimum: float = 0.0
-    ) -> float | None:
-        if self._missing(name, required):
-            return None
-        value = self.data[name]
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or value != value  # NaN
-            or value in (float("inf"), float("-inf"))
-            or value < minimum
-        ):
-            self.errors.append(
-                {"field": name, "detail": f"Must be a finite number ≥ {minimum}."}
-            )
-            return None
-        return float(value)
-
-    def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
-        if self._missing(name, required):
-            return None
-        value = self.data[name]
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if parsed is None or parsed.tzinfo is None:
-            self.errors.append(
-                {
-                    "field": name,
-                    "detail": "An ISO 8601 time with its offset, "
-                    "e.g. 2026-02-28T12:00:00Z.",
-                }
-            )
-            return None
-        return parsed
-
-    def sha(self, name: str, *, required: bool = False) -> str:
-        value = self.text(name, required=required, max_length=64)
-        if value and not all(c in "0123456789abcdefABCDEF" for c in value):
-            self.errors.append({"field": name, "detail": "A hex commit sha."})
-            return ""
-        if value and len(value) < 7:
-            self.errors.append({"field": name, "detail": "At least 7 hex digits."})
-            return ""
-        return value.lower()
-
-    def check(self) -> None:
-        if self.errors:
-            raise ApiError(
-                422,
-                "; ".join(f"{e['field']}: {e['detail']}" for e in self.errors),
-                errors=self.errors,
-            )
 
 
 def repository_of(domain: Domain, full_name: str) -> Repository:
     """The repository, if mapped to the token's domain; else 422 saying so."""
     repository = domain.repositories.filter(full_name__iexact=full_name).first()
     if repository is None:
-        raise ApiError(
+        raise ApiProblem(
             422,
             f"Repository {full_name} is not mapped to domain {domain.slug}; map it "
             "first (python manage.py map_repository).",
@@ -197,5 +90,47 @@ def repository_of(domain: Domain, full_name: str) -> Repository:
     return repository
 
 
-def isoformat(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def idempotent(*, auth: TokenAuth, max_bytes: int) -> Callable:
+    """Route decorator for a JSON POST: a body over `max_bytes` is a 413, and the
+    whole answer (a 422 for a bad body included) is given once per
+    Idempotency-Key (services.idempotency). It wraps ninja's authentication and
+    validation, so it authenticates first: a key belongs to the token's domain
+    (`auth` remembers the token on the request, so it is looked up once)."""
+
+    def wrap_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(run)
+        def guarded(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            try:
+                auth(request)
+                declared = declared_length(request)
+                if declared is not None and declared > max_bytes:
+                    raise ApiProblem(
+                        413, f"The body is {declared} bytes; the limit is {max_bytes}."
+                    )
+            except ApiProblem as exc:
+                return exc.response()
+            if not request.headers.get(HEADER, "").strip():
+                return run(request, **kwargs)
+            return idempotent_call(
+                request,
+                domain=request.domain,
+                digest=body_digest(request.body),
+                call=lambda: run(request, **kwargs),
+            )
+
+        return guarded
+
+    def document(operation: Operation) -> None:
+        extra = dict(operation.openapi_extra or {})
+        extra["parameters"] = [*extra.get("parameters", []), IDEMPOTENCY_KEY_PARAMETER]
+        operation.openapi_extra = extra
+
+    def decorator(view: Callable) -> Callable:
+        view = decorate_view(wrap_run)(view)
+        if hasattr(view, "_ninja_operation"):
+            document(view._ninja_operation)
+        else:
+            contribute_operation_callback(view, document)
+        return view
+
+    return decorator

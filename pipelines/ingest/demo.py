@@ -165,7 +165,7 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
         branch = "main" if i else "feature/slow-path"
         regression = 1.35 if i == 0 else 1.0
         p95 = round(rng.uniform(180, 220) * regression, 1)
-        sample, _ = perf.perf_sample_record(
+        sample = perf.perf_sample_record(
             domain=domain,
             repository=repository,
             scenario="checkout",
@@ -177,12 +177,12 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
             p99_ms=round(p95 * 1.6, 1),
             peak_memory_mb=round(rng.uniform(380, 460) * regression, 1),
             sample_count=5000,
-        )
+        ).obj
         # Spread over the last days (newest is the regression) so charts show a line.
         measured = anchor - timedelta(days=7 - i, hours=-9)
         PerfSample.objects.filter(pk=sample.pk).update(created_at=measured)
         seq = i == 0
-        plan, _ = plans.query_plan_record(
+        plan = plans.query_plan_record(
             domain=domain,
             repository=repository,
             query_name="orders_by_customer",
@@ -200,7 +200,7 @@ def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
                     }
                 }
             ],
-        )
+        ).obj
         QueryPlan.objects.filter(pk=plan.pk).update(created_at=measured)
 
 

@@ -65,7 +65,7 @@ def reports_of(run: Run) -> QuerySet[TestReport]:
     return TestReport.objects.filter(run=run).order_by("-received_at", "-id")
 
 
-def test_summary(run: Run) -> dict:
+def run_test_summary(run: Run) -> dict:
     """Totals over the run's parsed reports (one query)."""
     totals = TestReport.objects.filter(run=run, state=OutboxState.DONE).aggregate(
         reports=Count("id"),

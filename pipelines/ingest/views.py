@@ -64,7 +64,7 @@ def run_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
         "run": run,
         "jobs": selectors.jobs_of(run),
         "reports": selectors.reports_of(run),
-        "summary": selectors.test_summary(run),
+        "summary": selectors.run_test_summary(run),
         "failures": selectors.failures_of(run),
         "failures_cap": selectors.FAILURES_SHOWN,
         "verdicts": _verdicts(domain, run),

@@ -1,32 +1,33 @@
-"""Bearer-token authentication for API views: 401/403 problem+json, denials counted."""
+"""Bearer-token authentication of the API (TokenAuth): 401/403 problem+json,
+denials counted. Checked on a small API of its own, mounted at /t/."""
 
 import pytest
-from django.http import JsonResponse
 from django.urls import path
 
 from dashboard.domains import services
-from dashboard.domains.auth import token_required
+from dashboard.domains.auth import TokenAuth
 from dashboard.models import PermissionDenial
+from dashboard.platform.api import ControlPlaneAPI
 from tests.factories import DomainFactory
 
+auth_api = ControlPlaneAPI(urls_namespace="test-auth", openapi_url=None)
 
-@token_required(scope="ci")
+
+@auth_api.api_operation(["GET", "POST"], "/ci", auth=TokenAuth(scope="ci"))
 def _ci_view(request):
-    return JsonResponse(
-        {
-            "domain": request.domain.slug,
-            "token": request.ingest_token.prefix,
-            "scopes": sorted(request.token_scopes),
-        }
-    )
+    return {
+        "domain": request.domain.slug,
+        "token": request.ingest_token.prefix,
+        "scopes": sorted(request.token_scopes),
+    }
 
 
-@token_required()
+@auth_api.api_operation(["GET", "POST"], "/any", auth=TokenAuth())
 def _any_view(request):
-    return JsonResponse({"domain": request.domain.slug})
+    return {"domain": request.domain.slug}
 
 
-urlpatterns = [path("t/ci", _ci_view), path("t/any", _any_view)]
+urlpatterns = [path("t/", auth_api.urls)]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 
@@ -151,4 +152,4 @@ def test_a_token_only_ever_names_its_own_domain(client, domain):
 
 def test_an_unknown_scope_is_refused_when_the_view_is_declared():
     with pytest.raises(ValueError):
-        token_required(scope="everything")
+        TokenAuth(scope="everything")

@@ -49,6 +49,8 @@ def _text(
     if not isinstance(value, str):
         raise BudgetDocumentError(f"{where}.{key} must be a string (got {value!r}).")
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL refuses NUL characters in text
+        raise BudgetDocumentError(f"{where}.{key} must not contain NUL characters.")
     if len(value) > max_length:
         raise BudgetDocumentError(
             f"{where}.{key} is longer than {max_length} characters."
@@ -58,6 +60,13 @@ def _text(
     return value
 
 
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float (JSON allows it)
+        return False
+
+
 def _limit(item: dict, key: str, where: str) -> float | None:
     value = item.get(key)
     if value is None:
@@ -65,7 +74,7 @@ def _limit(item: dict, key: str, where: str) -> float | None:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
-        or not math.isfinite(value)
+        or not _finite(value)
         or value < 0
     ):
         raise BudgetDocumentError(

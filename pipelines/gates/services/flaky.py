@@ -7,14 +7,16 @@ from django.utils import timezone
 
 from dashboard.domains.models import Repository
 from pipelines.gates.models import FlakyOccurrence, FlakyTest
-from pipelines.gates.selectors import test_outcomes
+from pipelines.gates.selectors import commit_test_outcomes
 
 
 @transaction.atomic
 def flaky_tests_record(*, repository: Repository, sha: str) -> list[FlakyTest]:
     """Record every test of the commit that both failed and passed."""
     flipped = [
-        r for r in test_outcomes(repository.pk, sha) if r["failed"] and r["passed"]
+        r
+        for r in commit_test_outcomes(repository.pk, sha)
+        if r["failed"] and r["passed"]
     ]
     if not flipped:
         return []

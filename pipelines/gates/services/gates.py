@@ -24,7 +24,7 @@ from pipelines.gates.models import (
     PerfBudget,
     QueryPlanBudget,
 )
-from pipelines.gates.selectors import test_outcomes
+from pipelines.gates.selectors import commit_test_outcomes
 from pipelines.gates.services.flaky import flaky_tests_record
 from pipelines.github import client as github
 from pipelines.ingest.models import (
@@ -112,7 +112,7 @@ def tests_verdict(repository_id: int, sha: str) -> Verdict | None:
             f"waiting for {waiting} JUnit report{'s' if waiting > 1 else ''} to be read",
             {"waiting_reports": waiting},
         )
-    rows = test_outcomes(repository_id, sha)
+    rows = commit_test_outcomes(repository_id, sha)
     total = len(rows)
     failed = [r for r in rows if r["failed"]]
     flaky = [r for r in failed if r["passed"]]

@@ -3,9 +3,10 @@
 from django.db import models
 
 from dashboard.domains.models import Domain, Repository
+from pipelines.ingest.models.evidence import CommitEvidence
 
 
-class PerfSample(models.Model):
+class PerfSample(CommitEvidence):
     """Latency percentiles and peak memory of one scenario at one commit.
 
     One row per (repository, commit, service, scenario): a CI re-run reports the
@@ -18,10 +19,7 @@ class PerfSample(models.Model):
     repository = models.ForeignKey(
         Repository, on_delete=models.PROTECT, related_name="perf_samples"
     )
-    service = models.CharField(max_length=50, blank=True)
     scenario = models.CharField(max_length=200)
-    commit_sha = models.CharField(max_length=64)
-    branch = models.CharField(max_length=255, blank=True)
     base_branch = models.CharField(max_length=255, blank=True)
     p50_ms = models.FloatField()
     p95_ms = models.FloatField()
@@ -35,11 +33,8 @@ class PerfSample(models.Model):
         on_delete=models.SET_NULL,
         related_name="perf_samples",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(CommitEvidence.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["repository", "commit_sha", "service", "scenario"],

@@ -3,9 +3,10 @@
 from django.db import models
 
 from dashboard.domains.models import Domain, Repository
+from pipelines.ingest.models.evidence import CommitEvidence
 
 
-class QueryPlan(models.Model):
+class QueryPlan(CommitEvidence):
     """One plan; the cost and the (node type, relation) set are extracted on
     ingest so gates compare numbers, not documents."""
 
@@ -15,10 +16,7 @@ class QueryPlan(models.Model):
     repository = models.ForeignKey(
         Repository, on_delete=models.PROTECT, related_name="query_plans"
     )
-    service = models.CharField(max_length=50, blank=True)
     query_name = models.CharField(max_length=200)
-    commit_sha = models.CharField(max_length=64)
-    branch = models.CharField(max_length=255, blank=True)
     plan = models.JSONField()
     analyzed = models.BooleanField(default=False)
     buffers = models.BooleanField(default=False)
@@ -31,11 +29,8 @@ class QueryPlan(models.Model):
     nodes = models.JSONField(default=list)
     # Relations read by a sequential scan: what "no seq scan on X" budgets check.
     seq_scan_relations = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(CommitEvidence.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["repository", "commit_sha", "service", "query_name"],

@@ -246,7 +246,7 @@ def check(source: str | IO[bytes]) -> Totals:
     return totals
 
 
-def test_key(classname: str, name: str) -> str:
+def testcase_key(classname: str, name: str) -> str:
     return hashlib.sha1(
         f"{classname}::{name}".encode(), usedforsecurity=False
     ).hexdigest()
@@ -373,7 +373,7 @@ def _store(report: TestReport, cases: Iterator[Case]) -> None:
             TestResult(
                 report=report,
                 run_id=report.run_id,
-                test_key=test_key(case.classname, case.name),
+                test_key=testcase_key(case.classname, case.name),
                 suite=case.suite,
                 classname=case.classname,
                 name=case.name,

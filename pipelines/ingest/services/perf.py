@@ -3,8 +3,9 @@
 from django.db import transaction
 
 from dashboard.domains.models import Domain, Repository
+from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import PerfSample
-from pipelines.ingest.services.runs import commit_data_changed, locked_get_or_create
+from pipelines.ingest.services.runs import evidence_upsert
 
 
 @transaction.atomic
@@ -22,7 +23,7 @@ def perf_sample_record(
     branch: str = "",
     base_branch: str = "",
     service: str = "",
-) -> tuple[PerfSample, bool]:
+) -> Upserted[PerfSample]:
     """Record a sample; the same commit and scenario reported again replaces the
     earlier figures instead of counting twice."""
     values = {
@@ -35,22 +36,15 @@ def perf_sample_record(
         "peak_memory_mb": peak_memory_mb,
         "sample_count": sample_count,
     }
-    sample, created = locked_get_or_create(
+    return evidence_upsert(
         PerfSample,
-        {
+        lookup={
             "repository": repository,
             "commit_sha": commit_sha,
             "service": service,
             "scenario": scenario,
         },
-        values,
+        values=values,
+        repository_id=repository.pk,
+        sha=commit_sha,
     )
-    changed = created or any(getattr(sample, f) != v for f, v in values.items())
-    if not changed:
-        return sample, False  # the same figures again: no second effect
-    if not created:
-        for field, value in values.items():
-            setattr(sample, field, value)
-        sample.save()
-    commit_data_changed(repository_id=repository.pk, sha=commit_sha)
-    return sample, created

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from dashboard.domains.models import Domain, Repository
+from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import QueryPlan
-from pipelines.ingest.services.runs import commit_data_changed, locked_get_or_create
+from pipelines.ingest.services.runs import evidence_upsert
 
 
 class PlanError(ValueError):
@@ -101,7 +102,7 @@ def query_plan_record(
     plan: object,
     branch: str = "",
     service: str = "",
-) -> tuple[QueryPlan, bool]:
+) -> Upserted[QueryPlan]:
     """One plan per (repository, commit, service, query): a re-run replaces it."""
     summary = plan_summarize(plan)
     values = {
@@ -118,22 +119,15 @@ def query_plan_record(
         "nodes": summary.nodes,
         "seq_scan_relations": summary.seq_scan_relations,
     }
-    row, created = locked_get_or_create(
+    return evidence_upsert(
         QueryPlan,
-        {
+        lookup={
             "repository": repository,
             "commit_sha": commit_sha,
             "service": service,
             "query_name": query_name,
         },
-        values,
+        values=values,
+        repository_id=repository.pk,
+        sha=commit_sha,
     )
-    changed = created or any(getattr(row, f) != v for f, v in values.items())
-    if not changed:
-        return row, False  # the same figures again: no second effect
-    if not created:
-        for field, value in values.items():
-            setattr(row, field, value)
-        row.save()
-    commit_data_changed(repository_id=repository.pk, sha=commit_sha)
-    return row, created

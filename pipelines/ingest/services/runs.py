@@ -1,13 +1,14 @@
 """Runs and jobs: idempotent upserts that never move a run backwards."""
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from dashboard.domains.models import Repository
+from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import (
     CONCLUSION_SEVERITY,
     STATUS_RANK,
@@ -16,6 +17,8 @@ from pipelines.ingest.models import (
     RunStatus,
 )
 from pipelines.ingest.signals import commit_evidence_changed
+
+M = TypeVar("M", bound=models.Model)
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +58,6 @@ def is_newer(current: Run | Job, incoming: dict) -> bool:
         incoming.get("source_updated_at"),
         incoming.get("conclusion", ""),
     ) > progress_key(current.status, current.source_updated_at, current.conclusion)
-
-
-@dataclass(frozen=True)
-class Upserted:
-    obj: Run | Job
-    status: str  # "created" | "updated" | "unchanged"
 
 
 def locked_get_or_create(model, lookup: dict, defaults: dict):
@@ -107,7 +104,7 @@ def run_upsert(
     attempt: int = 1,
     started_at: datetime | None = None,
     **incoming: object,
-) -> Upserted:
+) -> Upserted[Run]:
     """Create or advance the run (provider, repository, external_id, attempt)."""
     lookup = {
         "provider": provider,
@@ -172,3 +169,21 @@ def commit_data_changed(*, repository_id: int, sha: str) -> None:
             sender=Run, repository_id=repository_id, sha=sha
         )
     )
+
+
+def evidence_upsert(
+    model: type[M], *, lookup: dict, values: dict, repository_id: int, sha: str
+) -> Upserted[M]:
+    """Store one piece of a commit's evidence (a performance sample, a query
+    plan) under its natural key. The same figures again change nothing and
+    announce nothing; new or different figures announce the commit's evidence
+    changed (the gates judge it again)."""
+    row, created = locked_get_or_create(model, lookup, values)
+    if not created and all(getattr(row, f) == v for f, v in values.items()):
+        return Upserted(row, "unchanged")
+    if not created:
+        for field, value in values.items():
+            setattr(row, field, value)
+        row.save()
+    commit_data_changed(repository_id=repository_id, sha=sha)
+    return Upserted(row, "created" if created else "updated")

@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from config.tasks import enqueue_on_commit
 from dashboard.board.warming import warm_caches_task
 from dashboard.domains.models import Repository
 from dashboard.platform.models import OutboxState
+from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import (
     Deployment,
     Provider,
@@ -62,12 +62,6 @@ def signature_for(body: bytes, secret: str | None = None) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-@dataclass(frozen=True)
-class Received:
-    delivery: WebhookDelivery
-    created: bool
-
-
 @transaction.atomic
 def delivery_receive(
     *,
@@ -77,7 +71,7 @@ def delivery_receive(
     payload: dict,
     hook_id: str = "",
     request_id: str = "",
-) -> Received:
+) -> Upserted[WebhookDelivery]:
     """Store a verified delivery (once per X-GitHub-Delivery) and enqueue it.
 
     A redelivery of a known id only counts the duplicate: no second effect.
@@ -120,7 +114,8 @@ def delivery_receive(
                 "pk": delivery.pk,
             },
         )
-    return Received(delivery, created)
+    # A redelivery changes nothing but its duplicate count.
+    return Upserted(delivery, "created" if created else "unchanged")
 
 
 class PayloadError(ValueError):

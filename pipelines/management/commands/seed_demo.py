@@ -68,7 +68,7 @@ class Scale:
         return self.domains * self.repos_per_domain * self.runs_per_repo
 
     @property
-    def test_results(self) -> int:
+    def results(self) -> int:
         return self.runs * self.tests_per_run
 
 
@@ -159,7 +159,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {scale.domains} domains, {scale.runs:,} runs, "
-                f"{scale.test_results:,} test results in "
+                f"{scale.results:,} test results in "
                 f"{time.monotonic() - started:.0f}s. Log in as {BENCH_USERNAME} "
                 f"/ {BENCH_PASSWORD}."
             )
