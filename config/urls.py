@@ -9,10 +9,12 @@ from dashboard.platform import health, views
 from dashboard.platform.api import api
 from pipelines.gates import api as gates_api
 from pipelines.ingest import api as ingest_api
+from slos import api as slos_api
 
 # The /api/v1 routers, one per area; each documents itself in /api/v1/openapi.json.
 api.add_router("", ingest_api.router)
 api.add_router("", gates_api.router)
+api.add_router("", slos_api.router)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -1,0 +1,72 @@
+"""SLOs of a domain and the SLI points fed to them."""
+
+from django.db import models
+
+from dashboard.domains.models import Domain
+
+
+class Budgeting(models.TextChoices):
+    OCCURRENCES = "occurrences", "Occurrences"
+    TIMESLICES = "timeslices", "Timeslices"
+    RATIO_TIMESLICES = "ratio_timeslices", "Ratio timeslices"
+
+
+class Slo(models.Model):
+    """One objective of a domain's service, as imported from a definition file
+    (or entered by a domain admin). The queries it names are kept for display."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="slos")
+    name = models.CharField(max_length=150)
+    display_name = models.CharField(max_length=200, blank=True)
+    service = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    objective = models.FloatField()  # in (0, 1)
+    window_seconds = models.PositiveIntegerField()
+    rolling = models.BooleanField(default=True)
+    budgeting = models.CharField(
+        max_length=20, choices=Budgeting.choices, default=Budgeting.OCCURRENCES
+    )
+    slice_target = models.FloatField(null=True, blank=True)
+    slice_window_seconds = models.PositiveIntegerField(null=True, blank=True)
+    indicator = models.JSONField(default=dict)
+    alerting = models.JSONField(default=dict, blank=True)
+    # Alerts stay quiet while their long window holds fewer events than this.
+    min_events = models.PositiveIntegerField(default=100)
+    source_format = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["domain", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "name"], name="uniq_slo_name"),
+            models.CheckConstraint(
+                condition=models.Q(objective__gt=0, objective__lt=1),
+                name="slo_objective_in_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain_id}:{self.name} ({self.objective:.4%})"
+
+
+class SliPoint(models.Model):
+    """Good and total events of one interval ending at `ts`; one per (slo, ts):
+    a repeat replaces it."""
+
+    slo = models.ForeignKey(Slo, on_delete=models.CASCADE, related_name="points")
+    ts = models.DateTimeField()
+    good = models.BigIntegerField()
+    total = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "ts"], name="uniq_sli_point"),
+            models.CheckConstraint(
+                condition=models.Q(good__gte=0, total__gte=models.F("good")),
+                name="sli_point_counts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slo_id}@{self.ts:%Y-%m-%d %H:%M}: {self.good}/{self.total}"

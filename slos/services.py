@@ -1,0 +1,145 @@
+"""Writes for SLOs: import definition files (idempotent, diffed, audited) and
+record SLI points (idempotent per (slo, ts))."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from dashboard.domains.models import Domain
+from dashboard.domains.services import audit_record
+from dashboard.platform.upserts import Upserted
+from slos.models import SliPoint, Slo
+from slos.specs import SloSpec, specs_parse
+
+# What a definition decides; the rest of an Slo row is bookkeeping.
+DEFINITION_FIELDS = (
+    "display_name",
+    "service",
+    "description",
+    "objective",
+    "window_seconds",
+    "rolling",
+    "budgeting",
+    "slice_target",
+    "slice_window_seconds",
+    "indicator",
+    "alerting",
+    "source_format",
+)
+MAX_POINTS_PER_CALL = 10_000
+
+
+def definition_of(spec: SloSpec) -> dict[str, Any]:
+    return {
+        "display_name": spec.display_name[:200],
+        "service": spec.service[:100],
+        "description": spec.description,
+        "objective": spec.objective,
+        "window_seconds": int(spec.window.total_seconds()),
+        "rolling": spec.rolling,
+        "budgeting": spec.budgeting,
+        "slice_target": spec.slice_target,
+        "slice_window_seconds": int(spec.slice_window.total_seconds())
+        if spec.slice_window
+        else None,
+        "indicator": spec.indicator,
+        "alerting": spec.alerting,
+        "source_format": spec.source_format,
+    }
+
+
+@dataclass
+class SloImport:
+    """What an import did (or, for a dry run, would do), SLO by SLO."""
+
+    results: list[Upserted[Slo]] = field(default_factory=list)
+    # name -> {field: [before, after]} for each SLO whose definition changed.
+    diffs: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+
+@transaction.atomic
+def slos_import(
+    *,
+    domain: Domain,
+    text: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    dry_run: bool = False,
+) -> SloImport:
+    """Create or update the SLOs a file defines (raises slos.specs.SpecsRefused
+    with every error, storing nothing). The same file again changes nothing."""
+    outcome = SloImport()
+    for spec in specs_parse(text):
+        wanted = definition_of(spec)
+        slo = (
+            Slo.objects.select_for_update()
+            .filter(domain=domain, name=spec.name)
+            .first()
+        )
+        if slo is None:
+            slo = Slo(domain=domain, name=spec.name, **wanted)
+            if not dry_run:
+                slo.save()
+                audit_record(
+                    actor=actor,
+                    actor_label=actor_label,
+                    action="slo.create",
+                    domain=domain,
+                    obj=slo,
+                    after=wanted,
+                )
+            outcome.results.append(Upserted(slo, "created"))
+            continue
+        before = {f: getattr(slo, f) for f in DEFINITION_FIELDS}
+        diff = {
+            f: [before[f], wanted[f]]
+            for f in DEFINITION_FIELDS
+            if before[f] != wanted[f]
+        }
+        if not diff:
+            outcome.results.append(Upserted(slo, "unchanged"))
+            continue
+        outcome.diffs[spec.name] = diff
+        if not dry_run:
+            for name, value in wanted.items():
+                setattr(slo, name, value)
+            slo.save()
+            audit_record(
+                actor=actor,
+                actor_label=actor_label,
+                action="slo.update",
+                domain=domain,
+                obj=slo,
+                before={f: v[0] for f, v in diff.items()},
+                after={f: v[1] for f, v in diff.items()},
+            )
+        outcome.results.append(Upserted(slo, "updated"))
+    return outcome
+
+
+@dataclass(frozen=True)
+class SliCounts:
+    ts: datetime
+    good: int
+    total: int
+
+
+def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
+    """Store points (a repeated ts replaces the earlier counts); returns how many
+    were written. The caller has validated 0 ≤ good ≤ total."""
+    rows = [SliPoint(slo=slo, ts=p.ts, good=p.good, total=p.total) for p in points]
+    SliPoint.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["slo", "ts"],
+        update_fields=["good", "total"],
+        batch_size=2_000,
+    )
+    return len(rows)
