@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pipelines.purge_idempotency_keys",
         "schedule": 3600,
     },
+    "evaluate-slos": {
+        "task": "slos.evaluate",
+        "schedule": env_int("SLO_EVALUATE_SECONDS", 60),
+    },
 }
 # Idempotency-Key answers are replayed for this many days, then forgotten.
 IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)

@@ -12,6 +12,8 @@ from slos import selectors, services
 from slos.schemas import (
     SliIn,
     SliWritten,
+    SloAlertList,
+    SloAlertOut,
     SloImportOut,
     SloList,
     SloOut,
@@ -102,6 +104,20 @@ def slo_status(request: HttpRequest, slo_id: int, query: Query[StatusQuery]):
     slo = get_object_or_404(selectors.slos_of(request.domain), pk=slo_id)
     status = selectors.slo_status(slo, at=query.at or timezone.now())
     return SloStatusOut.of(status)
+
+
+@router.get(
+    "/slos/{slo_id}/alerts",
+    auth=SLO,
+    response={200: SloAlertList, **problems(401, 403, 404)},
+    url_name="slo-alerts",
+    summary="An SLO's alert history, newest first (the last 200)",
+)
+def slo_alerts(request: HttpRequest, slo_id: int):
+    slo = get_object_or_404(selectors.slos_of(request.domain), pk=slo_id)
+    return SloAlertList(
+        items=[SloAlertOut.of(a) for a in selectors.alerts_of(slo)[:200]]
+    )
 
 
 @router.post(

@@ -70,3 +70,35 @@ class SliPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slo_id}@{self.ts:%Y-%m-%d %H:%M}: {self.good}/{self.total}"
+
+
+class SloAlert(models.Model):
+    """One firing of an alert condition: open while `resolved_at` is empty. At
+    most one open alert per (slo, severity, long window); the burn rates that
+    made it fire are kept, and the last ones seen while it fired."""
+
+    slo = models.ForeignKey(Slo, on_delete=models.CASCADE, related_name="alerts")
+    severity = models.CharField(max_length=10)  # page | ticket
+    long_window = models.CharField(max_length=5)
+    short_window = models.CharField(max_length=5)
+    factor = models.FloatField()
+    fired_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    fired_long_burn = models.FloatField()
+    fired_short_burn = models.FloatField()
+    last_long_burn = models.FloatField(null=True, blank=True)
+    last_short_burn = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slo", "severity", "long_window"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="uniq_open_slo_alert",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "resolved" if self.resolved_at else "firing"
+        return f"{self.slo_id} {self.severity} {self.long_window}/{self.short_window} {state}"

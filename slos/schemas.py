@@ -12,7 +12,7 @@ from dashboard.platform.api_types import (
     NonNegativeInt64,
     Text,
 )
-from slos.models import Slo
+from slos.models import Slo, SloAlert
 from slos.selectors import SloStatus
 
 
@@ -141,3 +141,26 @@ class SloStatusOut(Schema):
 
 class StatusQuery(Schema):
     at: AwareDatetime | None = None
+
+
+class SloAlertOut(Schema):
+    id: int
+    severity: str
+    long_window: str
+    short_window: str
+    factor: float
+    fired_at: IsoDatetime
+    resolved_at: IsoDatetime | None
+    fired_long_burn: float
+    fired_short_burn: float
+    last_long_burn: float | None
+    last_short_burn: float | None
+    firing: bool
+
+    @classmethod
+    def of(cls, alert: SloAlert) -> "SloAlertOut":
+        return cls.model_validate({**vars(alert), "firing": alert.resolved_at is None})
+
+
+class SloAlertList(Schema):
+    items: list[SloAlertOut]

@@ -7,23 +7,38 @@ from django.db.models import QuerySet
 
 from dashboard.domains.models import Domain
 from slos import maths
-from slos.models import Budgeting, SliPoint, Slo
+from slos.models import Budgeting, SliPoint, Slo, SloAlert
+
+ALERT_REACH = max(maths.BURN_WINDOWS.values())
 
 
 def slos_of(domain: Domain) -> QuerySet[Slo]:
     return Slo.objects.filter(domain=domain)
 
 
-def slo_series(slo: Slo, *, at: datetime) -> maths.Series:
+def slo_series(
+    slo: Slo, *, at: datetime, reach: timedelta | None = None
+) -> maths.Series:
     """The points the status at `at` can read: the SLO window, or the longest
     alert window when that is longer (a 7-day SLO still has a 3-day window)."""
-    reach = max(timedelta(seconds=slo.window_seconds), maths.BURN_WINDOWS["3d"])
+    if reach is None:
+        reach = max(timedelta(seconds=slo.window_seconds), ALERT_REACH)
     rows = (
         SliPoint.objects.filter(slo=slo, ts__gt=at - reach, ts__lte=at)
         .order_by("ts")
         .values_list("ts", "good", "total")
     )
     return maths.Series(maths.Point(ts, float(g), float(t)) for ts, g, t in rows)
+
+
+def alert_series(slo: Slo, *, at: datetime) -> maths.Series:
+    """Only what the alert conditions read: the longest alert window (3 days),
+    whatever the SLO's window — the minute-by-minute evaluation stays cheap."""
+    return slo_series(slo, at=at, reach=ALERT_REACH)
+
+
+def alerts_of(slo: Slo) -> QuerySet[SloAlert]:
+    return SloAlert.objects.filter(slo=slo)
 
 
 @dataclass(frozen=True)

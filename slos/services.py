@@ -3,7 +3,7 @@ record SLI points (idempotent per (slo, ts))."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -12,7 +12,9 @@ from django.db import transaction
 from dashboard.domains.models import Domain
 from dashboard.domains.services import audit_record
 from dashboard.platform.upserts import Upserted
-from slos.models import SliPoint, Slo
+from slos import maths
+from slos.models import SliPoint, Slo, SloAlert
+from slos.selectors import alert_series
 from slos.specs import SloSpec, specs_parse
 
 # What a definition decides; the rest of an Slo row is bookkeeping.
@@ -143,3 +145,65 @@ def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
         batch_size=2_000,
     )
     return len(rows)
+
+
+@dataclass(frozen=True)
+class AlertTransition:
+    alert: SloAlert
+    change: str  # "fired" | "resolved"
+
+
+@transaction.atomic
+def slo_alerts_evaluate(*, slo: Slo, at: datetime) -> list[AlertTransition]:
+    """Open an alert for each condition that fires at `at` and has none open;
+    resolve the open ones whose condition no longer fires. Evaluating the same
+    instant again changes nothing."""
+    conditions = maths.alert_conditions(
+        alert_series(slo, at=at),
+        objective=slo.objective,
+        slo_window=timedelta(seconds=slo.window_seconds),
+        at=at,
+        min_events=slo.min_events,
+    )
+    open_alerts = {
+        (a.severity, a.long_window): a
+        for a in SloAlert.objects.select_for_update().filter(
+            slo=slo, resolved_at__isnull=True
+        )
+    }
+    transitions = []
+    for condition in conditions:
+        key = (condition.severity, condition.long_window)
+        alert = open_alerts.get(key)
+        if condition.firing and alert is None:
+            alert = SloAlert.objects.create(
+                slo=slo,
+                severity=condition.severity,
+                long_window=condition.long_window,
+                short_window=condition.short_window,
+                factor=condition.factor,
+                fired_at=at,
+                fired_long_burn=condition.long_burn,
+                fired_short_burn=condition.short_burn,
+                last_long_burn=condition.long_burn,
+                last_short_burn=condition.short_burn,
+            )
+            transitions.append(AlertTransition(alert, "fired"))
+        elif condition.firing and alert is not None:
+            alert.last_long_burn = condition.long_burn
+            alert.last_short_burn = condition.short_burn
+            alert.save(update_fields=["last_long_burn", "last_short_burn"])
+        elif alert is not None and at >= alert.fired_at:
+            alert.resolved_at = at
+            alert.save(update_fields=["resolved_at"])
+            transitions.append(AlertTransition(alert, "resolved"))
+    return transitions
+
+
+def slos_evaluate(*, at: datetime) -> int:
+    """Evaluate every SLO's alerts at `at` (the beat task, each minute); returns
+    the number of transitions."""
+    return sum(
+        len(slo_alerts_evaluate(slo=slo, at=at))
+        for slo in Slo.objects.using("default").order_by("pk").iterator()
+    )

@@ -29,6 +29,7 @@ CACHE_TTLS: dict[str, int] = {
     "panel.gates": 60,
     "panel.flaky": 600,
     "panel.ingestion": 60,
+    "panel.slos": 60,
     "domain.summary": 60,
     "readyz.probe": 5,
 }

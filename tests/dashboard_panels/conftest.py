@@ -189,6 +189,35 @@ class Builder:
             )
         return FlakyTest.objects.bulk_create(rows)
 
+    def slos(self, n: int):
+        """n SLOs over two window lengths, each with an hour of points and an
+        open alert (the SLO panel's query count must not grow with them)."""
+        from slos.models import SliPoint, Slo, SloAlert
+
+        now = timezone.now()
+        start = Slo.objects.filter(domain=self.domain).count()
+        for i in range(start, start + n):
+            slo = Slo.objects.create(
+                domain=self.domain,
+                name=f"slo-{i}-é",
+                objective=0.999,
+                window_seconds=(7 if i % 2 else 30) * 86400,
+            )
+            SliPoint.objects.bulk_create(
+                SliPoint(slo=slo, ts=now - timedelta(minutes=m), good=990, total=1000)
+                for m in range(60)
+            )
+            SloAlert.objects.create(
+                slo=slo,
+                severity="page",
+                long_window="1h",
+                short_window="5m",
+                factor=14.4,
+                fired_at=now,
+                fired_long_burn=15.0,
+                fired_short_burn=20.0,
+            )
+
     def everything(self, n: int):
         runs = self.runs(n)
         self.perf(n)
@@ -198,6 +227,7 @@ class Builder:
         self.verdicts(runs)
         self.pulls(max(1, n // 3))
         self.flaky(n)
+        self.slos(max(2, n // 2))
         rollups_refresh()
         return runs
 

@@ -175,3 +175,100 @@ def test_the_command_imports_and_refuses_like_the_api(domain, capsys):
             "import_slos", str(FIXTURES / "invalid-mixed.yaml"), domain=domain.slug
         )
     assert "spec.objectives[0].target" in capsys.readouterr().err
+
+
+def minutes(start, count, *, good, total=1000):
+    return [
+        {"ts": (start + timedelta(minutes=i)).isoformat(), "good": good, "total": total}
+        for i in range(count)
+    ]
+
+
+def test_alerts_fire_and_resolve_at_the_right_minutes_and_keep_history(client, domain):
+    from slos.services import slos_evaluate
+
+    import_file(client, domain, SLOTH)
+    slo = Slo.objects.get(name="requests-availability")
+    points = (
+        minutes(T0, 60, good=1000)
+        + minutes(T0 + timedelta(minutes=60), 10, good=500)  # outage 60..69
+        + minutes(T0 + timedelta(minutes=70), 30, good=1000)
+    )
+    client.post(
+        "/api/v1/sli",
+        {"slo": slo.name, "points": points},
+        content_type="application/json",
+        **auth(domain),
+    )
+    fired, resolved = {}, {}
+    for minute in range(55, 100):
+        at = T0 + timedelta(minutes=minute)
+        slos_evaluate(at=at)
+        for alert in slo.alerts.all():
+            key = (alert.severity, alert.long_window)
+            fired.setdefault(key, alert.fired_at)
+            if alert.resolved_at:
+                resolved.setdefault(key, alert.resolved_at)
+    # 1h/5m page: the hour holds 500 bad of 60,000 after the outage's first
+    # minute (burn 8.3), 1,000 bad after its second (burn 16.7 > 14.4).
+    assert fired[("page", "1h")] == T0 + timedelta(minutes=61)
+    # Resolved when the 5m window no longer holds an outage minute.
+    assert resolved[("page", "1h")] == T0 + timedelta(minutes=74)
+    history = client.get(f"/api/v1/slos/{slo.pk}/alerts", **auth(domain)).json()
+    page = next(a for a in history["items"] if a["long_window"] == "1h")
+    assert page["fired_short_burn"] > 14.4 and not page["firing"]
+
+
+def test_the_low_traffic_guard_keeps_alerts_quiet(client, domain):
+    from slos.services import slos_evaluate
+
+    import_file(client, domain, SLOTH)
+    slo = Slo.objects.get(name="requests-availability")
+    # 30 requests in the hour, all failing: burn 1000, under min_events (100).
+    client.post(
+        "/api/v1/sli",
+        {"slo": slo.name, "points": minutes(T0, 30, good=0, total=1)},
+        content_type="application/json",
+        **auth(domain),
+    )
+    assert slos_evaluate(at=T0 + timedelta(minutes=30)) == 0
+    status = client.get(
+        f"/api/v1/slos/{slo.pk}/status",
+        {"at": (T0 + timedelta(minutes=30)).isoformat()},
+        **auth(domain),
+    ).json()
+    assert status["alerts"][0]["guarded"] and not status["alerts"][0]["firing"]
+
+
+def test_the_dashboard_panel_shows_budget_left_and_firing_alerts_first(client, domain):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from slos.services import slos_evaluate
+    from tests.factories import UserFactory, member
+
+    import_file(client, domain, SLOTH)
+    now = timezone.now().replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=59)
+    client.post(
+        "/api/v1/sli",
+        {
+            "slo": "requests-latency-raw",  # 99%: 50% errors burns 50×
+            "points": minutes(start, 60, good=500),
+        },
+        content_type="application/json",
+        **auth(domain),
+    )
+    slos_evaluate(at=now)
+    viewer = UserFactory()
+    member(viewer, domain, "viewer")
+    client.force_login(viewer)
+    html = client.get(
+        reverse("dash:dashboard-panel", args=[domain.slug, "slos"]),
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    latency = html.index("requests-latency-raw")
+    availability = html.index("requests-availability")
+    assert latency < availability  # firing first
+    assert "page (1h)" in html and "-4900.0%" in html  # 1 − 30,000 bad / 600 allowed
+    assert "no data" in html  # the availability SLO has no points yet
