@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("pipelines.ingest.urls")),  # CI pages
     path("", include("pipelines.gates.urls")),
+    path("", include("slos.urls")),
     path("", include("dashboard.board.urls")),
     path("", include("dashboard.domains.urls")),
     path("", include("dashboard.platform.urls")),

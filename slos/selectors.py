@@ -1,9 +1,11 @@
 """Reads for SLOs: a domain's SLOs, and an SLO's status at an instant."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncHour
 
 from dashboard.domains.models import Domain
 from slos import maths
@@ -89,3 +91,95 @@ def slo_status(slo: Slo, *, at: datetime) -> SloStatus:
         ),
         timeslices=slices,
     )
+
+
+@dataclass(frozen=True)
+class SloHistory:
+    """Hour by hour over the SLO window up to `at`: the SLI of each hour and
+    the error budget left so far in the window (a burn-down)."""
+
+    hours: list[datetime]
+    sli: list[float | None]
+    budget_left: list[float | None]
+
+
+def slo_history(slo: Slo, *, at: datetime) -> SloHistory:
+    """One query: the window's points summed per hour."""
+    since = at - timedelta(seconds=slo.window_seconds)
+    rows = (
+        SliPoint.objects.filter(slo=slo, ts__gt=since, ts__lte=at)
+        .annotate(hour=TruncHour("ts"))
+        .values("hour")
+        .annotate(good=Sum("good"), total=Sum("total"))
+        .order_by("hour")
+    )
+    hours, sli, left = [], [], []
+    good_so_far = total_so_far = 0.0
+    for row in rows:
+        good, total = float(row["good"]), float(row["total"])
+        good_so_far += good
+        total_so_far += total
+        hours.append(row["hour"])
+        sli.append(good / total if total else None)
+        left.append(
+            maths.error_budget(
+                maths.Counts(good_so_far, total_so_far), slo.objective
+            ).remaining
+        )
+    return SloHistory(hours=hours, sli=sli, budget_left=left)
+
+
+def _sums(
+    slo_ids: list[int], since: datetime, until: datetime
+) -> dict[int, maths.Counts]:
+    rows = (
+        SliPoint.objects.filter(slo_id__in=slo_ids, ts__gt=since, ts__lte=until)
+        .values("slo_id")
+        .annotate(good=Sum("good"), total=Sum("total"))
+    )
+    return {
+        r["slo_id"]: maths.Counts(float(r["good"]), float(r["total"])) for r in rows
+    }
+
+
+def slo_overview(domain_id: int, *, at: datetime) -> dict:
+    """Every SLO of a domain at `at`: SLI and budget left over its window, 1h
+    burn, open alerts; firing first. Queries do not grow with the number of
+    SLOs: one per distinct window length, one for the last hour, one for alerts."""
+    now = at
+    slos = list(Slo.objects.filter(domain_id=domain_id).order_by("name"))
+    ids = [s.pk for s in slos]
+    by_window: dict[int, list[int]] = defaultdict(list)
+    for slo in slos:
+        by_window[slo.window_seconds].append(slo.pk)
+    window_counts: dict[int, maths.Counts] = {}
+    for seconds, members in by_window.items():
+        window_counts.update(_sums(members, now - timedelta(seconds=seconds), now))
+    hour = _sums(ids, now - maths.BURN_WINDOWS["1h"], now) if ids else {}
+    firing = defaultdict(list)
+    for alert in SloAlert.objects.filter(
+        slo_id__in=ids, resolved_at__isnull=True, fired_at__lte=now
+    ):
+        firing[alert.slo_id].append(f"{alert.severity} ({alert.long_window})")
+    empty = maths.Counts(0.0, 0.0)
+    rows = []
+    for slo in slos:
+        counts = window_counts.get(slo.pk, empty)
+        budget = maths.error_budget(counts, slo.objective)
+        rows.append(
+            {
+                "pk": slo.pk,
+                "name": slo.name,
+                "service": slo.service,
+                "objective_pct": round(slo.objective * 100, 4),
+                "window_days": round(slo.window_seconds / 86400, 2),
+                "sli_pct": None if counts.sli is None else round(counts.sli * 100, 4),
+                "budget_left_pct": None
+                if budget.remaining is None
+                else round(budget.remaining * 100, 1),
+                "burn_1h": maths.burn_rate(hour.get(slo.pk, empty), slo.objective),
+                "firing": firing.get(slo.pk, []),
+            }
+        )
+    rows.sort(key=lambda r: (not r["firing"], r["name"]))
+    return {"as_of": now.isoformat(), "slos": rows}

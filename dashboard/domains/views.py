@@ -21,6 +21,7 @@ DOMAIN_PAGES = [
     ("Webhook deliveries", "pipelines:deliveries"),
     ("Budgets", "gates:budgets"),
     ("Flaky tests", "gates:flaky-tests"),
+    ("SLOs", "slos:slo-list"),
     ("Exports", "dash:export-list"),
 ]
 

@@ -85,6 +85,15 @@ def _pk_in_a(url_name: str, world) -> int:
         return RunFactory(repository=repository, workflow="markera-flow").pk
     if "deliver" in url_name:
         return WebhookDeliveryFactory(domain=world.a, repository=repository).pk
+    if "slo" in url_name:
+        from slos.models import Slo
+
+        slo, _ = Slo.objects.get_or_create(
+            domain=world.a,
+            name="markera-slo",
+            defaults={"objective": 0.99, "window_seconds": 86400},
+        )
+        return slo.pk
     if "export" in url_name:
         job = ExportJob.objects.create(
             domain=world.a,

@@ -1,0 +1,12 @@
+"""SLO pages under /d/<slug>/slos/ (the API is the router in slos/api.py)."""
+
+from django.urls import path
+
+from slos import views
+
+app_name = "slos"
+
+urlpatterns = [
+    path("d/<slug:slug>/slos/", views.slo_list, name="slo-list"),
+    path("d/<slug:slug>/slos/<int:pk>/", views.slo_detail, name="slo-detail"),
+]
