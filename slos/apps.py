@@ -6,10 +6,14 @@ class SlosConfig(AppConfig):
     verbose_name = "SLOs and error budgets"
 
     def ready(self) -> None:
+        """Plug the SLOs into the dashboard: their panel and demo data."""
         from dashboard.board.panels import panel_register
+        from dashboard.signals import demo_loaded
         from slos import (
+            demo,
             panels,
             tasks,  # noqa: F401  (registers the tasks)
         )
 
         panel_register(panels.SLOS)
+        demo_loaded.connect(demo.load, dispatch_uid="slos.demo")
