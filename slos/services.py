@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Max
 
 from dashboard.domains.models import Domain
 from dashboard.domains.services import audit_record
@@ -157,7 +158,13 @@ class AlertTransition:
 def slo_alerts_evaluate(*, slo: Slo, at: datetime) -> list[AlertTransition]:
     """Open an alert for each condition that fires at `at` and has none open;
     resolve the open ones whose condition no longer fires. Evaluating the same
-    instant again changes nothing."""
+    instant again changes nothing, and an instant before the SLO's last alert
+    change changes nothing either: alert history never runs backwards."""
+    last_change = SloAlert.objects.filter(slo=slo).aggregate(
+        fired=Max("fired_at"), resolved=Max("resolved_at")
+    )
+    if any(moment is not None and at < moment for moment in last_change.values()):
+        return []
     conditions = maths.alert_conditions(
         alert_series(slo, at=at),
         objective=slo.objective,

@@ -272,3 +272,21 @@ def test_the_dashboard_panel_shows_budget_left_and_firing_alerts_first(client, d
     assert latency < availability  # firing first
     assert "page (1h)" in html and "-4900.0%" in html  # 1 − 30,000 bad / 600 allowed
     assert "no data" in html  # the availability SLO has no points yet
+
+
+def test_evaluating_an_earlier_instant_never_rewrites_history(client, domain):
+    from slos.services import slos_evaluate
+
+    import_file(client, domain, SLOTH)
+    slo = Slo.objects.get(name="requests-availability")
+    client.post(
+        "/api/v1/sli",
+        {"slo": slo.name, "points": minutes(T0, 60, good=500)},
+        content_type="application/json",
+        **auth(domain),
+    )
+    slos_evaluate(at=T0 + timedelta(minutes=59))
+    fired = set(slo.alerts.values_list("pk", "fired_at"))
+    assert fired
+    slos_evaluate(at=T0 + timedelta(minutes=30))  # late, out of order
+    assert set(slo.alerts.values_list("pk", "fired_at")) == fired
