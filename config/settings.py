@@ -220,6 +220,9 @@ IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)
 # Outbox rows older than this without being processed are enqueued again.
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
 
+# How long an SLO alert webhook may take to answer before the post is retried.
+SLO_WEBHOOK_TIMEOUT_SECONDS = env_int("SLO_WEBHOOK_TIMEOUT_SECONDS", 10)
+
 # --- GitHub --------------------------------------------------------------------
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com")

@@ -102,3 +102,21 @@ class SloAlert(models.Model):
     def __str__(self) -> str:
         state = "resolved" if self.resolved_at else "firing"
         return f"{self.slo_id} {self.severity} {self.long_window}/{self.short_window} {state}"
+
+
+class AlertWebhook(models.Model):
+    """Where a domain's SLO alert transitions are POSTed (Slack, PagerDuty, any
+    HTTP receiver), signed like GitHub's webhooks: X-ControlPlane-Signature-256 =
+    sha256= + HMAC-SHA256 of the raw body with `secret`. The secret has to be
+    readable to sign with, so unlike ingest tokens it is stored as it is; it is
+    shown once when set and never on a page."""
+
+    domain = models.OneToOneField(
+        Domain, on_delete=models.CASCADE, related_name="slo_alert_webhook"
+    )
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.domain_id} → {self.url}"

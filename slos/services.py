@@ -10,11 +10,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 
+from config.tasks import enqueue_on_commit
 from dashboard.domains.models import Domain
 from dashboard.domains.services import audit_record
 from dashboard.platform.upserts import Upserted
-from slos import maths
-from slos.models import SliPoint, Slo, SloAlert
+from slos import maths, notify
+from slos.models import AlertWebhook, SliPoint, Slo, SloAlert
 from slos.selectors import alert_series
 from slos.specs import SloSpec, specs_parse
 
@@ -196,6 +197,7 @@ def slo_alerts_evaluate(*, slo: Slo, at: datetime) -> list[AlertTransition]:
                 last_short_burn=condition.short_burn,
             )
             transitions.append(AlertTransition(alert, "fired"))
+            _notify(alert, "fired")
         elif condition.firing and alert is not None:
             alert.last_long_burn = condition.long_burn
             alert.last_short_burn = condition.short_burn
@@ -204,7 +206,37 @@ def slo_alerts_evaluate(*, slo: Slo, at: datetime) -> list[AlertTransition]:
             alert.resolved_at = at
             alert.save(update_fields=["resolved_at"])
             transitions.append(AlertTransition(alert, "resolved"))
+            _notify(alert, "resolved")
     return transitions
+
+
+def _notify(alert: SloAlert, change: str) -> None:
+    """Post the transition to the domain's webhook, if it has one, after commit."""
+    if AlertWebhook.objects.filter(domain_id=alert.slo.domain_id).exists():
+        enqueue_on_commit(
+            notify.POST_ALERT_TASK, alert.pk, change, domain_id=alert.slo.domain_id
+        )
+
+
+@transaction.atomic
+def alert_webhook_set(
+    *, domain: Domain, url: str, actor: AbstractBaseUser | None = None
+) -> tuple[AlertWebhook, str]:
+    """Point the domain's alert webhook at `url` with a new secret; returns the
+    secret (shown once)."""
+    secret = notify.new_secret()
+    hook, _ = AlertWebhook.objects.update_or_create(
+        domain=domain, defaults={"url": url, "secret": secret}
+    )
+    audit_record(
+        actor=actor,
+        actor_label="" if actor else "manage.py set_alert_webhook",
+        action="slo.alert_webhook.set",
+        domain=domain,
+        obj=hook,
+        after={"url": url},
+    )
+    return hook, secret
 
 
 def slos_evaluate(*, at: datetime) -> int:

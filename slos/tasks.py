@@ -1,12 +1,21 @@
-"""SLO tasks: evaluate every SLO's alerts (beat, each minute)."""
+"""SLO tasks: evaluate every SLO's alerts (beat, each minute); post an alert
+transition to the domain's webhook."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from config.tasks import task_options
+from slos import notify
 from slos.services import slos_evaluate
 
 
 @shared_task(name="slos.evaluate", **task_options(max_retries=0))
 def evaluate_slos_task(self) -> int:
     return slos_evaluate(at=timezone.now())
+
+
+@shared_task(name=notify.POST_ALERT_TASK, **task_options(max_retries=8))
+def post_alert_task(
+    self, alert_id: int, change: str, domain_id: int | None = None
+) -> bool:
+    return notify.alert_post(alert_id=alert_id, change=change)
