@@ -1,8 +1,11 @@
 """Settings from the environment (12-factor), with embedded defaults for a first run.
 
 With no variables set the project runs on SQLite, a local-memory cache and a
-filesystem Celery broker, so `make run` works on a fresh machine. Production sets
-DATABASE_URL, REDIS_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
+filesystem Celery broker, so `make run` works on a fresh machine. Secure by
+default: DEBUG is off unless DEBUG=1 is set, and with DEBUG off a SECRET_KEY is
+required; `make run` (scripts/local_env.sh) sets DEBUG=1 and a generated local key.
+Production sets DATABASE_URL, REDIS_URL, CELERY_BROKER_URL, SECRET_KEY and
+ALLOWED_HOSTS.
 """
 
 import os
@@ -27,11 +30,15 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deploy that forgets DEBUG must not run in debug.
+DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG=0.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY (DEBUG is off unless DEBUG=1; `make run` sets both for "
+        "local development)."
+    )
 
 ALLOWED_HOSTS = [
     h.strip()
