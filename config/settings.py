@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dashboard.platform.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -288,6 +290,34 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our
+# own static files (htmx and plotly.js are served locally), so no inline <script>,
+# no on*= handlers, no eval. plotly.js draws scatter and bar traces without eval,
+# so no 'unsafe-eval'. Styles only from our files, plus the two <style> elements
+# plotly.js creates when it loads, allowed by hash rather than 'unsafe-inline':
+# its empty global sheet (filled through the CSSOM, which CSP allows) and the
+# MapLibre CSS it bundles. The second hash changes with the plotly version: the
+# browser tests fail on any violation, so an upgrade that needs a new hash shows.
+# htmx's injected indicator style is off (base.html's htmx-config), in app.css.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (global sheet)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # MapLibre, plotly 7.1.0
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, "'report-sample'"],
+        "style-src": [SELF, *PLOTLY_STYLE_HASHES],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Logging: structured JSON, request id on every line ------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
