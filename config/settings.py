@@ -9,6 +9,7 @@ ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "guardian",
+    "axes",
     "dashboard",
     "pipelines",
     "slos",
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.platform.middleware.PrimaryPinMiddleware",
+    # Last, as django-axes asks: turns a lockout into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -237,6 +241,8 @@ CONTROLPLANE_REPOSITORY = os.environ.get("CONTROLPLANE_REPOSITORY", "")
 
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+IP before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -244,6 +250,17 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:domain-list"
 LOGOUT_REDIRECT_URL = "login"
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one
+# username from one IP address, that pair is refused (429, the locked-out page)
+# for AXES_COOLOFF_MINUTES, even with the right password; a success resets the
+# count. Keyed on the pair, so an attacker elsewhere cannot lock a user out.
+# Unlock sooner: `manage.py axes_reset_username NAME` (docs/platform.md).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
