@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 migrate: $(STAMP)
-	$(PY) manage.py migrate --noinput
+	. scripts/local_env.sh && $(PY) manage.py migrate --noinput
 
 run: $(STAMP)
 	@scripts/run.sh

@@ -9,8 +9,9 @@ from contextvars import ContextVar
 _pinned: ContextVar[bool] = ContextVar("pinned_to_primary", default=False)
 
 # Tables that must never be read from a lagging copy: a session written at login
-# has to be found by the very next request.
-PRIMARY_ONLY_APPS = {"sessions"}
+# has to be found by the very next request, and a failed login must count
+# against the very next attempt (axes, login throttling).
+PRIMARY_ONLY_APPS = {"sessions", "axes"}
 
 
 def pin_to_primary() -> None:

@@ -1,14 +1,19 @@
 """Settings from the environment (12-factor), with embedded defaults for a first run.
 
 With no variables set the project runs on SQLite, a local-memory cache and a
-filesystem Celery broker, so `make run` works on a fresh machine. Production sets
-DATABASE_URL, REDIS_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
+filesystem Celery broker, so `make run` works on a fresh machine. Secure by
+default: DEBUG is off unless DEBUG=1 is set, and with DEBUG off a SECRET_KEY is
+required; `make run` (scripts/local_env.sh) sets DEBUG=1 and a generated local key.
+Production sets DATABASE_URL, REDIS_URL, CELERY_BROKER_URL, SECRET_KEY and
+ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,11 +32,15 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deploy that forgets DEBUG must not run in debug.
+DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG=0.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY (DEBUG is off unless DEBUG=1; `make run` sets both for "
+        "local development)."
+    )
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -53,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "guardian",
+    "axes",
     "dashboard",
     "pipelines",
     "slos",
@@ -62,6 +72,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dashboard.platform.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.platform.middleware.PrimaryPinMiddleware",
+    # Last, as django-axes asks: turns a lockout into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -235,6 +248,8 @@ CONTROLPLANE_REPOSITORY = os.environ.get("CONTROLPLANE_REPOSITORY", "")
 
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+IP before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -242,6 +257,17 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:domain-list"
 LOGOUT_REDIRECT_URL = "login"
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one
+# username from one IP address, that pair is refused (429, the locked-out page)
+# for AXES_COOLOFF_MINUTES, even with the right password; a success resets the
+# count. Keyed on the pair, so an attacker elsewhere cannot lock a user out.
+# Unlock sooner: `manage.py axes_reset_username NAME` (docs/platform.md).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -288,6 +314,34 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our
+# own static files (htmx and plotly.js are served locally), so no inline <script>,
+# no on*= handlers, no eval. plotly.js draws scatter and bar traces without eval,
+# so no 'unsafe-eval'. Styles only from our files, plus the two <style> elements
+# plotly.js creates when it loads, allowed by hash rather than 'unsafe-inline':
+# its empty global sheet (filled through the CSSOM, which CSP allows) and the
+# MapLibre CSS it bundles. The second hash changes with the plotly version: the
+# browser tests fail on any violation, so an upgrade that needs a new hash shows.
+# htmx's injected indicator style is off (base.html's htmx-config), in app.css.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (global sheet)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # MapLibre, plotly 7.1.0
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, "'report-sample'"],
+        "style-src": [SELF, *PLOTLY_STYLE_HASHES],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Logging: structured JSON, request id on every line ------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+. scripts/local_env.sh  # DEBUG=1 and a generated local SECRET_KEY
 mkdir -p .run/broker/queue .run/broker/processed .run/broker/control
 
 $PY manage.py migrate --noinput

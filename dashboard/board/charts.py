@@ -6,6 +6,7 @@ grid: static/js/dashboard.js applies the page's light or dark palette when it
 draws them, so one cached figure serves both modes.
 """
 
+import html
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
@@ -75,11 +76,21 @@ def _layout(title: str, y_title: str, *, y_range: list[float] | None = None) -> 
     return layout
 
 
+def plotly_text(name: object) -> str:
+    """A user-supplied name as plotly text. Plotly renders trace names and hover
+    text as a subset of HTML (<a href>, <b>, <br>…), so a scenario named
+    `<a href=…>` would be a live link in the legend. Escaping &, < and > makes it
+    literal text: plotly decodes those three entities when drawing. Quotes stay
+    as they are: plotly does not decode &quot;, and without a tag they are harmless."""
+    return html.escape(str(name), quote=False)
+
+
 def _colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
 def _budget_trace(name: str, x: list[str], value: float, unit: str) -> dict:
+    name = plotly_text(name)
     return {
         "type": "scatter",
         "mode": "lines",
@@ -108,17 +119,18 @@ def line_chart(
     rows: list[list[object]] = []
     all_x: list[str] = []
     for i, s in enumerate(series):
+        name = plotly_text(s["name"])
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": s["name"],
+                "name": name,
                 "x": s["x"],
                 "y": s["y"],
                 "connectgaps": False,
                 "line": {"color": _colour(i), "width": 2, "dash": s.get("dash")},
                 "marker": {"size": 4},
-                "hovertemplate": f"{s['name']}: %{{y:{value_format}}} {unit}<extra></extra>",
+                "hovertemplate": f"{name}: %{{y:{value_format}}} {unit}<extra></extra>",
             }
         )
         all_x.extend(s["x"])
@@ -154,11 +166,11 @@ def stacked_bars(
     traces = [
         {
             "type": "bar",
-            "name": s["name"],
+            "name": plotly_text(s["name"]),
             "x": x,
             "y": s["y"],
             "marker": {"color": s.get("color") or _colour(i)},
-            "hovertemplate": f"{s['name']}: %{{y:,}}<extra></extra>",
+            "hovertemplate": f"{plotly_text(s['name'])}: %{{y:,}}<extra></extra>",
         }
         for i, s in enumerate(stacks)
     ]

@@ -2,7 +2,9 @@
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium (the
 `chromium` package; .ci/run installs it). When a test fails, a screenshot of its
-page is kept in test-artifacts/<test name>.png.
+page is kept in test-artifacts/<test name>.png. Every page a test visits is
+watched for Content-Security-Policy violations (the `securitypolicyviolation`
+event and Chromium's "Refused to …" console errors): any one fails the test.
 """
 
 import os
@@ -27,6 +29,21 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+# Runs before any script of every document (and frame) the page loads.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " +
+    (e.blockedURI || "inline") + " in " + e.documentURI +
+    (e.sample ? " (" + e.sample + ")" : ""));
+});
+"""
+
+
+def _is_csp_error(message) -> bool:
+    text = message.text
+    return message.type == "error" and (
+        text.startswith("CSP violation:") or "Content Security Policy" in text
+    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -68,12 +85,36 @@ def browser_context_args() -> dict:
 def page(browser, browser_context_args, request):
     context = browser.new_context(**browser_context_args)
     context.set_default_timeout(10_000)
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(f"{page.url}: {m.text}") if _is_csp_error(m) else None
+        ),
+    )
+    # A page without the header could not report a violation: that is one too.
+    page.on(
+        "response",
+        lambda r: (
+            violations.append(f"{r.url}: no Content-Security-Policy header")
+            if r.request.resource_type == "document"
+            and r.url.startswith("http://localhost")
+            and "content-security-policy" not in r.headers
+            else None
+        ),
+    )
     yield page
     failed = getattr(request.node, "rep_call", None)
     if (failed is not None and failed.failed) or os.environ.get("SCREENSHOT_ALL"):
         page.screenshot(path=str(_artifact_path(request.node)), full_page=True)
     context.close()
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(violations),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -41,6 +41,46 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
     assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
 
 
+def test_with_no_environment_debug_is_off_and_a_secret_key_is_required():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": None,
+        "SECRET_KEY": None,
+    }
+    result = manage("check", env=env)
+    assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
+
+    env["SECRET_KEY"] = "a-real-production-secret-" + "k3y!" * 12
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_make_run_environment_turns_debug_on_with_a_generated_local_key(tmp_path):
+    """scripts/local_env.sh (sourced by `make run`) writes a random key once into
+    .run/secret_key and reuses it; never the public development key."""
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    source = f". {ROOT / 'scripts' / 'local_env.sh'} && echo $DEBUG $SECRET_KEY"
+    command = ["env", "-u", "DEBUG", "-u", "SECRET_KEY", "bash", "-c", source]
+    first, again = (
+        subprocess.run(
+            command, cwd=tmp_path, capture_output=True, text=True, check=True
+        )
+        for _ in range(2)
+    )
+    debug, key = first.stdout.split()
+    assert debug == "1"
+    assert len(key) >= 50 and "insecure" not in key
+    assert again.stdout == first.stdout
+    assert (tmp_path / ".run" / "secret_key").stat().st_mode & 0o077 == 0
+
+
 def test_models_and_migrations_agree():
     result = manage(
         "makemigrations",

@@ -1,0 +1,11 @@
+# Sourced by `make run` and `make migrate`: the local demo's environment.
+# Settings are secure by default (DEBUG off, SECRET_KEY required); the demo turns
+# DEBUG on and uses a key generated once per checkout, kept in .run/secret_key
+# (never committed), instead of a public one. Variables already set win.
+mkdir -p .run
+if [ ! -s .run/secret_key ]; then
+  (umask 077 && .venv/bin/python -c \
+    'import secrets; print(secrets.token_urlsafe(50))' >.run/secret_key)
+fi
+export DEBUG="${DEBUG:-1}"
+export SECRET_KEY="${SECRET_KEY:-$(cat .run/secret_key)}"
