@@ -215,6 +215,9 @@ CELERY_BEAT_SCHEDULE = {
 IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)
 # Outbox rows older than this without being processed are enqueued again.
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
+# A row enqueued this many times without being processed is marked failed (a
+# poison message that kills its worker must not be re-sent for ever).
+OUTBOX_MAX_ENQUEUES = env_int("OUTBOX_MAX_ENQUEUES", 10)
 
 # --- GitHub --------------------------------------------------------------------
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
