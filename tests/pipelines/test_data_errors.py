@@ -15,6 +15,7 @@ from dashboard.models import OutboxState
 from pipelines.ingest import tasks
 from pipelines.ingest.services import junit, webhooks
 from pipelines.models import Push, Run, TestReport, TestResult, WebhookDelivery
+from tests.pipelines.conftest import deliver
 from tests.pipelines.factories import RunFactory, TestReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,22 @@ def test_junit_nul_bytes_and_an_out_of_range_line_are_cleaned():
     result = TestResult.objects.get()
     assert (result.suite, result.name, result.line) == ("suite", "test", None)
     assert (result.message, result.details) == ("bad", "boom")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "com\x00pleted", "repository": {"full_name": "octo-org/\x00x"}},
+        {"action": {"a": 1}, "repository": "octo-org/octo-repo"},
+        {"action": "\ud800", "repository": {"full_name": ["x"]}},
+    ],
+)
+def test_a_signed_payload_with_unstorable_values_is_accepted_then_judged(
+    client, ci_domain, payload
+):
+    body = json.dumps(payload).encode()
+    assert deliver(client, "workflow_run", body).status_code == 202
+    delivery = processed(WebhookDelivery.objects.get())
+    assert delivery.state in (OutboxState.IGNORED, OutboxState.FAILED)
+    assert delivery.reason
+    assert "\x00" not in delivery.action + delivery.repository_full_name

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from config.tasks import enqueue_on_commit
 from dashboard.board.warming import warm_caches_task
 from dashboard.domains.models import Repository
-from dashboard.platform.cleaning import fit, json_clean, notes_collected
+from dashboard.platform.cleaning import fit, json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
 from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import (
@@ -77,15 +77,18 @@ def delivery_receive(
 
     A redelivery of a known id only counts the duplicate: no second effect.
     """
-    repository = payload.get("repository") or {}
+    repository = payload.get("repository")
+    full_name = repository.get("full_name") if isinstance(repository, dict) else ""
     now = timezone.now()
     delivery, created = WebhookDelivery.objects.get_or_create(
         delivery_id=delivery_id,
         defaults={
-            "event": event[:64],
-            "action": str(payload.get("action") or "")[:64],
-            "hook_id": hook_id[:32],
-            "repository_full_name": str(repository.get("full_name") or "")[:140],
+            "event": text_clean(event)[:64],
+            # Any payload is stored (the worker judges it): these copies are
+            # cleaned so that no value of it can fail the insert.
+            "action": text_clean(str(payload.get("action") or ""))[:64],
+            "hook_id": text_clean(hook_id)[:32],
+            "repository_full_name": text_clean(str(full_name or ""))[:140],
             "body": body,
             "body_size": len(body),
             "request_id": request_id[:128],
