@@ -202,3 +202,15 @@ def test_a_signed_payload_with_unstorable_values_is_accepted_then_judged(
     assert delivery.state in (OutboxState.IGNORED, OutboxState.FAILED)
     assert delivery.reason
     assert "\x00" not in delivery.action + delivery.repository_full_name
+
+
+def test_junit_names_longer_than_their_column_are_cut_and_logged(caplog):
+    long_name = "test_" + "x" * 5_000
+    report = parsed(
+        f'<testsuite name="s"><testcase classname="c" name="{long_name}"/>'
+        "</testsuite>".encode()
+    )
+    assert report.state == OutboxState.DONE
+    name = TestResult.objects.get().name
+    assert len(name) == 1000 and name.startswith("test_x") and name.endswith("…")
+    assert "JUnit name cut from 5,005 to 1,000 characters" in caplog.text

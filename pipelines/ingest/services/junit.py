@@ -115,9 +115,14 @@ def _line(raw: str | None) -> int | None:
     return line
 
 
-def _clip(text: str | None, limit: int) -> str:
+def _clip(text: str | None, limit: int, what: str = "") -> str:
+    """Cleaned text cut to `limit` characters; a cut column (`what`) is noted."""
     text = text_clean(text or "").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    if what:
+        note(f"JUnit {what} cut from {len(text):,} to {limit:,} characters")
+    return text[: limit - 1] + "…"
 
 
 class _WithoutNul:
@@ -247,12 +252,12 @@ def _case(elem, *, suite: str) -> Case:
         elif kind in ("system-out", "system-err") and child.text:
             output.append(child.text)
     # A blank name (some reporters write " ") is as good as none.
-    name = _clip(elem.get("name"), 1000) or "(unnamed)"
+    name = _clip(elem.get("name"), 1000, "name") or "(unnamed)"
     return Case(
-        suite=_clip(suite, 500),
-        classname=_clip(elem.get("classname") or elem.get("class"), 500),
+        suite=_clip(suite, 500, "suite"),
+        classname=_clip(elem.get("classname") or elem.get("class"), 500, "classname"),
         name=name,
-        file=_clip(elem.get("file"), 500),
+        file=_clip(elem.get("file"), 500, "file"),
         line=_line(elem.get("line")),
         outcome=outcome,
         duration_seconds=_seconds(elem.get("time")),
