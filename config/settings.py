@@ -232,6 +232,9 @@ CELERY_BEAT_SCHEDULE = {
 IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)
 # Outbox rows older than this without being processed are enqueued again.
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
+# A row enqueued this many times without being processed is marked failed (a
+# poison message that kills its worker must not be re-sent for ever).
+OUTBOX_MAX_ENQUEUES = env_int("OUTBOX_MAX_ENQUEUES", 10)
 
 # How long an SLO alert webhook may take to answer before the post is retried.
 SLO_WEBHOOK_TIMEOUT_SECONDS = env_int("SLO_WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -80,18 +80,38 @@ def outbox_models() -> list[type[OutboxRow]]:
 
 
 def outbox_sweep(*, stale_after: timedelta | None = None, limit: int = 500) -> int:
-    """Enqueue again every outbox row accepted but not processed in time."""
+    """Enqueue again every outbox row accepted but not processed in time; a row
+    already enqueued OUTBOX_MAX_ENQUEUES times is marked failed instead."""
     stale_after = stale_after or timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
+    max_enqueues = settings.OUTBOX_MAX_ENQUEUES
     cutoff = timezone.now() - stale_after
     swept = 0
     for model in outbox_models():
-        stale = (
+        unfinished = (
             model.objects.using("default")
             .filter(state__in=[OutboxState.PENDING, OutboxState.PROCESSING])
             .filter(
                 Q(enqueued_at__lt=cutoff)
                 | Q(enqueued_at__isnull=True, received_at__lt=cutoff)
             )
+        )
+        exhausted = model.objects.filter(
+            pk__in=unfinished.filter(enqueue_count__gte=max_enqueues).values("pk")
+        ).update(
+            state=OutboxState.FAILED,
+            error=(
+                f"Not processed after {max_enqueues} enqueues (OUTBOX_MAX_ENQUEUES); "
+                "the worker may crash on it. Fix, then replay."
+            ),
+            processed_at=timezone.now(),
+        )
+        if exhausted:
+            logger.error(
+                "outbox rows failed after too many enqueues",
+                extra={"model": model.__name__, "failed": exhausted},
+            )
+        stale = (
+            unfinished.filter(enqueue_count__lt=max_enqueues)
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )

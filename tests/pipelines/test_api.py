@@ -559,3 +559,46 @@ def test_run_detail_query_count_is_constant_in_reports(api, run):
         lambda n: TestReportFactory.create_batch(n, run=run),
         lambda: api.get(f"/api/v1/ci/runs/{run.pk}"),
     )
+
+
+@pytest.mark.parametrize(
+    "root, node, named",
+    [
+        ({"Total Cost": "NaN"}, {}, 'Plan node 1 (Hash Join): "Total Cost"'),
+        ({}, {"Plan Rows": "1e400"}, 'Plan node 2 (Seq Scan on orders): "Plan Rows"'),
+        ({}, {"Startup Cost": "-Infinity"}, 'node 2 (Seq Scan on orders): "Startup'),
+        ({"Actual Total Time": "nan"}, {}, '"Actual Total Time" must be a finite'),
+    ],
+)
+def test_a_plan_with_a_non_finite_number_is_422_naming_the_node(api, root, node, named):
+    plan = [
+        {
+            "Plan": {
+                "Node Type": "Hash Join",
+                "Startup Cost": 1.0,
+                "Total Cost": 20.5,
+                **root,
+                "Plans": [
+                    {
+                        "Node Type": "Seq Scan",
+                        "Relation Name": "orders",
+                        "Startup Cost": 0.0,
+                        "Total Cost": 10.0,
+                        **node,
+                    }
+                ],
+            }
+        }
+    ]
+    response = api.post(
+        "/api/v1/query-plans",
+        {
+            "repository": "octo-org/octo-repo",
+            "commit_sha": SHA,
+            "query_name": "q",
+            "plan": plan,
+        },
+    )
+    assert response.status_code == 422
+    assert named in response.json()["detail"]
+    assert not QueryPlan.objects.exists()

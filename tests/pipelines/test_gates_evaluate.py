@@ -391,3 +391,46 @@ def test_without_a_github_token_verdicts_say_they_were_not_posted(
     assert callbacks == []
     [row] = GateVerdict.objects.all()
     assert row.post_error == "not posted: GITHUB_TOKEN is not set"
+
+
+# --- numbers no gate can judge ------------------------------------------------------------
+def test_a_plan_whose_total_cost_is_nan_does_not_stop_the_commits_other_gates(
+    repo, django_capture_on_commit_callbacks
+):
+    # The reported bug: a plan stored with "Total Cost": "NaN" (float() took it)
+    # made gates_evaluate fail writing the verdict details to the JSON column
+    # (DataError: Token "NaN" is invalid), and the commit got no verdict at all.
+    set_budgets(repo, query_plans=[{"max_total_cost": 100}])
+    run = RunFactory(repository=repo, head_sha=SHA)
+    results_for(run, {"a": "passed"})
+    nan_plan = [{"Plan": {"Node Type": "Seq Scan", "Total Cost": "NaN"}}]
+    QueryPlanFactory(
+        repository=repo,
+        commit_sha=SHA,
+        query_name="q",
+        total_cost=float("nan"),
+        plan=nan_plan,
+    )
+    evaluate(repo, django_capture_on_commit_callbacks)
+    rows = {v.context: v for v in GateVerdict.objects.all()}
+    assert rows["controlplane/tests"].state == "success"
+    plans = rows["controlplane/query-plans"]
+    assert (plans.state, plans.description) == (
+        "failure",
+        "q cost is not a finite number",
+    )
+    assert plans.details["plans"][0]["total_cost"] is None
+
+
+def test_non_finite_numbers_in_verdict_details_are_stored_as_null(repo):
+    verdict_with_nan = gates.Verdict(
+        "controlplane/perf",
+        "success",
+        "ok",
+        {"p95": float("inf"), "samples": [{"ms": float("nan"), "name": "a\x00b"}]},
+    )
+    [row] = gates.gate_verdicts_store(
+        repository=repo, sha=SHA, verdicts=[verdict_with_nan]
+    )
+    row.refresh_from_db()
+    assert row.details == {"p95": None, "samples": [{"ms": None, "name": "ab"}]}

@@ -2,6 +2,7 @@
 the domain's budgets, stored as verdicts and posted to GitHub as commit statuses."""
 
 import logging
+import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from config.tasks import PermanentError, TransientError, enqueue_on_commit
 from dashboard.domains.models import Repository
+from dashboard.platform.cleaning import json_clean
 from dashboard.platform.models import OutboxState
 from pipelines.gates.models import (
     GateContext,
@@ -299,7 +301,9 @@ def query_plans_verdict(repository: Repository, sha: str) -> Verdict | None:
                 "no_seq_scan_tables": budget.no_seq_scan_tables,
             }
             violations = []
-            if (
+            if not math.isfinite(plan.total_cost):
+                violations.append("cost is not a finite number")
+            elif (
                 budget.max_total_cost is not None
                 and plan.total_cost > budget.max_total_cost
             ):
@@ -357,6 +361,8 @@ def gate_verdicts_store(
     }
     stored = []
     for verdict in verdicts:
+        # A JSON column refuses NaN and Infinity: they are stored as null.
+        details = json_clean(verdict.details)
         row = existing.get(verdict.context)
         if row is None:
             row = GateVerdict.objects.create(
@@ -366,7 +372,7 @@ def gate_verdicts_store(
                 context=verdict.context,
                 state=verdict.state,
                 description=verdict.description,
-                details=verdict.details,
+                details=details,
                 evaluated_at=now,
                 changed_at=now,
             )
@@ -375,7 +381,7 @@ def gate_verdicts_store(
             )
         elif (row.state, row.description) != (verdict.state, verdict.description):
             row.state, row.description = verdict.state, verdict.description
-            row.details, row.evaluated_at, row.changed_at = verdict.details, now, now
+            row.details, row.evaluated_at, row.changed_at = details, now, now
             row.save(
                 update_fields=[
                     "state",
@@ -389,7 +395,7 @@ def gate_verdicts_store(
                 verdict=row, state=row.state, description=row.description
             )
         else:
-            row.details, row.evaluated_at = verdict.details, now
+            row.details, row.evaluated_at = details, now
             row.save(update_fields=["details", "evaluated_at"])
         stored.append(row)
     return stored

@@ -19,11 +19,12 @@ from typing import IO
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import ParseError, iterparse
 from django.core.files import File
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from config import request_context
 from config.tasks import enqueue_on_commit
+from dashboard.platform.cleaning import finite, note, text_clean
 from dashboard.platform.models import OutboxState
 from pipelines.ingest.models import Outcome, Run, TestReport, TestResult
 from pipelines.ingest.services.runs import commit_data_changed
@@ -90,31 +91,71 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1] if "}" in tag else tag
 
 
+# The largest value TestResult.line (a PostgreSQL integer) holds.
+LINE_MAX = 2_147_483_647
+
+
 def _seconds(raw: str | None) -> float | None:
+    """A duration; "NaN", "Infinity", "1e400" or junk is no duration."""
     if not raw:
         return None
+    # Some Surefire locales write "1,234.5".
+    return finite(raw.replace(",", ""))
+
+
+def _line(raw: str | None) -> int | None:
+    """A line number; one beyond the column (or negative) is unknown."""
     try:
-        # Some Surefire locales write "1,234.5".
-        return float(raw.replace(",", ""))
+        line = int(raw) if raw else None
     except ValueError:
         return None
-
-
-def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw else None
-    except ValueError:
+    if line is not None and not 0 <= line <= LINE_MAX:
+        note(f"JUnit line={raw[:30]} is out of range; stored as unknown")
         return None
+    return line
 
 
-def _clip(text: str | None, limit: int) -> str:
-    text = (text or "").strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _clip(text: str | None, limit: int, what: str = "") -> str:
+    """Cleaned text cut to `limit` characters; a cut column (`what`) is noted."""
+    text = text_clean(text or "").strip()
+    if len(text) <= limit:
+        return text
+    if what:
+        note(f"JUnit {what} cut from {len(text):,} to {limit:,} characters")
+    return text[: limit - 1] + "…"
+
+
+class _WithoutNul:
+    """A UTF-8 byte stream with its NUL bytes dropped: some reporters copy a
+    test's raw output (NULs included) into the XML, which expat refuses and a
+    PostgreSQL text column cannot hold. UTF-16/32 documents (NULs in every
+    character) are passed through unchanged."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.first = True
+        self.wide = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        if self.first and chunk:
+            self.first = False
+            bom = chunk[:2] in (b"\xff\xfe", b"\xfe\xff")
+            self.wide = bom or b"\x00" in chunk[:4]
+        if self.wide or b"\x00" not in chunk:
+            return chunk
+        note("JUnit NUL bytes removed")
+        return chunk.replace(b"\x00", b"")
 
 
 def _events(source: str | IO[bytes]) -> Iterator[tuple[str, object]]:
     """iterparse with entities, external references and bombs refused, and
     every error turned into a JUnitError with its line and column."""
+    if isinstance(source, str):  # a path
+        with open(source, "rb") as fh:
+            yield from _events(fh)
+        return
+    source = _WithoutNul(source)
     try:
         yield from iterparse(
             source,
@@ -158,7 +199,7 @@ def parse(source: str | IO[bytes], totals: Totals | None = None) -> Iterator[Cas
                 )
             if tag == "testsuite":
                 totals.suites += 1
-                suites.append(elem.get("name") or "")
+                suites.append(text_clean(elem.get("name") or ""))
             stack.append(elem)
             continue
         stack.pop()
@@ -211,13 +252,13 @@ def _case(elem, *, suite: str) -> Case:
         elif kind in ("system-out", "system-err") and child.text:
             output.append(child.text)
     # A blank name (some reporters write " ") is as good as none.
-    name = _clip(elem.get("name"), 1000) or "(unnamed)"
+    name = _clip(elem.get("name"), 1000, "name") or "(unnamed)"
     return Case(
-        suite=_clip(suite, 500),
-        classname=_clip(elem.get("classname") or elem.get("class"), 500),
+        suite=_clip(suite, 500, "suite"),
+        classname=_clip(elem.get("classname") or elem.get("class"), 500, "classname"),
         name=name,
-        file=_clip(elem.get("file"), 500),
-        line=_int(elem.get("line")),
+        file=_clip(elem.get("file"), 500, "file"),
+        line=_line(elem.get("line")),
         outcome=outcome,
         duration_seconds=_seconds(elem.get("time")),
         message=message,
@@ -330,16 +371,19 @@ def report_parse(*, report_id: int) -> str:
         TestResult.objects.filter(report=report).delete()
         totals = Totals()
         try:
-            with report.file.open("rb") as fh:
+            # A savepoint: a value the database still refuses fails this report
+            # (replayable), never the transaction that records why.
+            with transaction.atomic(), report.file.open("rb") as fh:
                 _store(report, parse(fh, totals))
-        except JUnitError as exc:
+        except (JUnitError, DataError, IntegrityError) as exc:
+            detail = exc.detail if isinstance(exc, JUnitError) else _db_reason(exc)
             report.state = OutboxState.FAILED
-            report.error = exc.detail
+            report.error = detail
             report.processed_at = timezone.now()
             report.save()
             logger.warning(
                 "junit report refused",
-                extra={"report_id": report.pk, "error": exc.detail},
+                extra={"report_id": report.pk, "error": detail},
             )
             return report.state
         report.suites = totals.suites
@@ -347,7 +391,7 @@ def report_parse(*, report_id: int) -> str:
         report.failures = totals.failures
         report.errors = totals.errors
         report.skipped = totals.skipped
-        report.duration_seconds = round(totals.duration_seconds, 3)
+        report.duration_seconds = finite(round(totals.duration_seconds, 3))
         report.state = OutboxState.DONE
         report.error = ""
         report.processed_at = timezone.now()
@@ -364,6 +408,23 @@ def report_parse(*, report_id: int) -> str:
         },
     )
     return report.state
+
+
+def _db_reason(exc: Exception) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return (
+        f"The database refused a value of this report ({type(exc).__name__}: {first})."[
+            :2000
+        ]
+    )
+
+
+def report_fail(*, report_id: int, reason: str) -> str:
+    """Mark a report failed for good (a data error the parse could not catch)."""
+    TestReport.objects.filter(pk=report_id).exclude(state=OutboxState.DONE).update(
+        state=OutboxState.FAILED, error=reason[:2000], processed_at=timezone.now()
+    )
+    return OutboxState.FAILED
 
 
 def _store(report: TestReport, cases: Iterator[Case]) -> None:

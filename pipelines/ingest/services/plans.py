@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from dashboard.domains.models import Domain, Repository
+from dashboard.platform.cleaning import finite
 from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import QueryPlan
 from pipelines.ingest.services.runs import evidence_upsert
@@ -42,13 +43,11 @@ def plan_summarize(document: object) -> PlanSummary:
     root = document.get("Plan", document)
     if not isinstance(root, dict) or "Node Type" not in root:
         raise PlanError('The plan has no "Plan" with a "Node Type".')
-    try:
-        startup, total = float(root["Startup Cost"]), float(root["Total Cost"])
-    except (KeyError, TypeError, ValueError) as exc:
+    if "Startup Cost" not in root or "Total Cost" not in root:
         raise PlanError(
             'The root node needs numeric "Startup Cost" and "Total Cost" '
             "(EXPLAIN without COSTS OFF)."
-        ) from exc
+        )
     nodes: set[tuple[str, str]] = set()
     seq: set[str] = set()
     buffers = False
@@ -65,19 +64,23 @@ def plan_summarize(document: object) -> PlanSummary:
         nodes.add((str(node["Node Type"]), relation))
         if node["Node Type"] in ("Seq Scan", "Parallel Seq Scan") and relation:
             seq.add(relation)
+        for key in NUMERIC_KEYS:
+            _number(node, key, seen)
         buffers = buffers or "Shared Hit Blocks" in node
         children = node.get("Plans") or []
         if not isinstance(children, list):
             raise PlanError('"Plans" must be a list of nodes.')
         stack.extend(children)
     analyzed = "Actual Total Time" in root or "Actual Loops" in root
-    execution = document.get("Execution Time") if "Plan" in document else None
+    execution = (
+        _number(document, "Execution Time", None) if "Plan" in document else None
+    )
     return PlanSummary(
-        startup_cost=startup,
-        total_cost=total,
-        plan_rows=_float(root.get("Plan Rows")),
-        actual_total_time_ms=_float(root.get("Actual Total Time")),
-        execution_time_ms=_float(execution),
+        startup_cost=_number(root, "Startup Cost", 1),
+        total_cost=_number(root, "Total Cost", 1),
+        plan_rows=_number(root, "Plan Rows", 1),
+        actual_total_time_ms=_number(root, "Actual Total Time", 1),
+        execution_time_ms=execution,
         analyzed=analyzed,
         buffers=buffers,
         nodes=[list(pair) for pair in sorted(nodes)],
@@ -85,11 +88,29 @@ def plan_summarize(document: object) -> PlanSummary:
     )
 
 
-def _float(value: object) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
+# The numbers a plan node carries that we read; each must be finite if present
+# (float() takes "NaN", "Infinity" and "1e400", which no gate can judge).
+NUMERIC_KEYS = ("Startup Cost", "Total Cost", "Plan Rows", "Actual Total Time")
+
+
+def _number(node: dict, key: str, position: int | None) -> float | None:
+    """`node[key]` as a finite float (None when absent), or a PlanError naming
+    the node: its position in the walk, type and relation."""
+    value = node.get(key)
+    if value is None:
         return None
+    number = finite(value)
+    if number is None:
+        if position is None:
+            where = "The plan"
+        else:
+            relation = node.get("Relation Name")
+            on = f" on {relation}" if relation else ""
+            where = f"Plan node {position} ({node.get('Node Type')}{on})"
+        raise PlanError(
+            f'{where}: "{key}" must be a finite number (got {str(value)[:40]!r}).'
+        )
+    return number
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from dashboard.domains.models import Repository
+from dashboard.platform.cleaning import fit
 from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import (
     CONCLUSION_SEVERITY,
@@ -63,6 +64,8 @@ def is_newer(current: Run | Job, incoming: dict) -> bool:
 def locked_get_or_create(model, lookup: dict, defaults: dict):
     """select_for_update, creating the row if absent; a concurrent creator loses
     the unique-constraint race and reads the winner's row instead."""
+    # Text cleaned and cut to its column, integers checked against theirs.
+    lookup, defaults = fit(model, lookup), fit(model, defaults)
     row = model.objects.select_for_update().filter(**lookup).first()
     if row is not None:
         return row, False
@@ -112,6 +115,7 @@ def run_upsert(
         "external_id": str(external_id),
         "attempt": attempt or 1,
     }
+    incoming = fit(Run, {k: v for k, v in incoming.items() if v is not None})
     incoming = {k: v for k, v in incoming.items() if v is not None}
     defaults = {
         "domain_id": repository.domain_id,
@@ -147,6 +151,7 @@ JOB_PROGRESS = ("status", "conclusion", "completed_at", "source_updated_at")
 
 @transaction.atomic
 def job_upsert(*, run: Run, external_id: str, **incoming: object) -> Upserted:
+    incoming = fit(Job, {k: v for k, v in incoming.items() if v is not None})
     incoming = {k: v for k, v in incoming.items() if v is not None}
     lookup = {"run": run, "external_id": str(external_id)}
     defaults = {

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from config.tasks import enqueue_on_commit
 from dashboard.board.warming import warm_caches_task
 from dashboard.domains.models import Repository
+from dashboard.platform.cleaning import fit, json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
 from dashboard.platform.upserts import Upserted
 from pipelines.ingest.models import (
@@ -76,15 +77,18 @@ def delivery_receive(
 
     A redelivery of a known id only counts the duplicate: no second effect.
     """
-    repository = payload.get("repository") or {}
+    repository = payload.get("repository")
+    full_name = repository.get("full_name") if isinstance(repository, dict) else ""
     now = timezone.now()
     delivery, created = WebhookDelivery.objects.get_or_create(
         delivery_id=delivery_id,
         defaults={
-            "event": event[:64],
-            "action": str(payload.get("action") or "")[:64],
-            "hook_id": hook_id[:32],
-            "repository_full_name": str(repository.get("full_name") or "")[:140],
+            "event": text_clean(event)[:64],
+            # Any payload is stored (the worker judges it): these copies are
+            # cleaned so that no value of it can fail the insert.
+            "action": text_clean(str(payload.get("action") or ""))[:64],
+            "hook_id": text_clean(hook_id)[:32],
+            "repository_full_name": text_clean(str(full_name or ""))[:140],
             "body": body,
             "body_size": len(body),
             "request_id": request_id[:128],
@@ -122,6 +126,21 @@ class PayloadError(ValueError):
     """The payload lacks something the event needs; retrying cannot help."""
 
 
+# What a payload can make the handlers raise: a missing key, a value of the
+# wrong type or range, a value the database refuses (inside the savepoint).
+# Each is permanent: the delivery fails with the error and can be replayed.
+DATA_ERRORS = (
+    PayloadError,
+    KeyError,
+    TypeError,
+    ValueError,  # includes UnicodeDecodeError and cleaning.Unstorable
+    AttributeError,  # an object where the payload has a string, or the reverse
+    ArithmeticError,  # OverflowError from a timestamp or number
+    DataError,
+    IntegrityError,
+)
+
+
 @transaction.atomic
 def delivery_process(*, delivery_id: int) -> str:
     """Apply one stored delivery. Idempotent: a finished delivery is left alone,
@@ -145,12 +164,17 @@ def delivery_process(*, delivery_id: int) -> str:
         },
     )
     try:
-        payload = json.loads(bytes(delivery.body))
+        # NUL, lone surrogates and NaN are cleaned out before any handler sees them.
+        payload = json_clean(json.loads(bytes(delivery.body)))
+        if not isinstance(payload, dict):
+            raise PayloadError("The payload is not a JSON object.")
         # A savepoint: a payload that fails half-way leaves no half of its effects.
-        with transaction.atomic():
+        with transaction.atomic(), notes_collected() as notes:
             state, reason = _dispatch(delivery, payload)
-    except (PayloadError, KeyError, TypeError, ValueError) as exc:
-        state, reason = OutboxState.FAILED, ""
+        if notes and not reason:
+            reason = "Stored with changes: " + "; ".join(notes)
+    except DATA_ERRORS as exc:
+        state, reason = OutboxState.FAILED, _failure_reason(exc)
         delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
         logger.warning(
             "webhook delivery failed",
@@ -167,6 +191,29 @@ def delivery_process(*, delivery_id: int) -> str:
         extra={"delivery_id": delivery.delivery_id, "state": state, "reason": reason},
     )
     return state
+
+
+def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"The payload lacks {exc}; fix the sender, then replay."
+    if isinstance(exc, DataError | IntegrityError):
+        return "The database refused a value of the payload; see the error."
+    return f"The payload has a value that cannot be stored: {exc}"[:300]
+
+
+@transaction.atomic
+def delivery_fail(*, delivery_id: int, reason: str, error: str = "") -> str:
+    """Mark a delivery failed for good, with a reason a person can act on (a data
+    error that escaped the savepoint). It stays replayable."""
+    WebhookDelivery.objects.filter(pk=delivery_id).exclude(
+        state__in=(OutboxState.DONE, OutboxState.IGNORED)
+    ).update(
+        state=OutboxState.FAILED,
+        reason=reason[:300],
+        error=error[:2000],
+        processed_at=timezone.now(),
+    )
+    return OutboxState.FAILED
 
 
 @transaction.atomic
@@ -234,17 +281,28 @@ def _dispatch(delivery: WebhookDelivery, payload: dict) -> tuple[str, str]:
 
 
 def ts(value: object) -> datetime | None:
-    """GitHub's timestamps: ISO 8601 strings, or epoch seconds in push payloads."""
-    if value in (None, ""):
+    """GitHub's timestamps: ISO 8601 strings, or epoch seconds in push payloads.
+    One that is no real instant (1e20 seconds, 2026-02-30, a +25:00 offset,
+    year 0) is a PayloadError, never an OverflowError from deep inside."""
+    if value is None or value == "":
         return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=UTC)
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        raise PayloadError(f"{value!r} is not a timestamp")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    shown = repr(value)[:60]
+    try:
+        if isinstance(value, bool):
+            raise PayloadError(f"{shown} is not a timestamp")
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, tz=UTC)
+        parsed = parse_datetime(str(value))
+        if parsed is None:
+            raise PayloadError(f"{shown} is not a timestamp")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        # In UTC here, so an instant Python cannot hold fails now, not on save.
+        return parsed.astimezone(UTC)
+    except PayloadError:
+        raise
+    except (ValueError, OverflowError, OSError) as exc:
+        raise PayloadError(f"{shown} is not a valid timestamp ({exc})") from exc
 
 
 def _pr_number(obj: dict) -> int | None:
@@ -372,17 +430,20 @@ def _check_run(*, delivery, repository, payload) -> str:
 
 def _pull_request(*, delivery, repository, payload) -> str:
     pr = payload["pull_request"]
-    incoming = {
-        "title": (pr.get("title") or "")[:500],
-        "state": pr.get("state") or "open",
-        "merged": bool(pr.get("merged")),
-        "head_sha": (pr.get("head") or {}).get("sha") or "",
-        "head_ref": (pr.get("head") or {}).get("ref") or "",
-        "base_ref": (pr.get("base") or {}).get("ref") or "",
-        "author": ((pr.get("user") or {}).get("login") or "")[:100],
-        "url": pr.get("html_url") or "",
-        "source_updated_at": ts(pr.get("updated_at")),
-    }
+    incoming = fit(
+        PullRequest,
+        {
+            "title": (pr.get("title") or "")[:500],
+            "state": pr.get("state") or "open",
+            "merged": bool(pr.get("merged")),
+            "head_sha": (pr.get("head") or {}).get("sha") or "",
+            "head_ref": (pr.get("head") or {}).get("ref") or "",
+            "base_ref": (pr.get("base") or {}).get("ref") or "",
+            "author": ((pr.get("user") or {}).get("login") or "")[:100],
+            "url": pr.get("html_url") or "",
+            "source_updated_at": ts(pr.get("updated_at")),
+        },
+    )
     current, created = run_services.locked_get_or_create(
         PullRequest,
         {"repository": repository, "number": pr["number"]},
@@ -412,19 +473,22 @@ def _push(*, delivery, repository, payload) -> str:
     )
     Push.objects.get_or_create(
         delivery=delivery,
-        defaults={
-            "repository": repository,
-            "domain_id": repository.domain_id,
-            "ref": payload["ref"][:255],
-            "before_sha": payload.get("before") or "",
-            "after_sha": payload.get("after") or "",
-            "created": bool(payload.get("created")),
-            "deleted": bool(payload.get("deleted")),
-            "forced": bool(payload.get("forced")),
-            "commit_count": len(payload.get("commits") or []),
-            "pusher": ((payload.get("pusher") or {}).get("name") or "")[:100],
-            "pushed_at": pushed_at,
-        },
+        defaults=fit(
+            Push,
+            {
+                "repository": repository,
+                "domain_id": repository.domain_id,
+                "ref": payload["ref"][:255],
+                "before_sha": payload.get("before") or "",
+                "after_sha": payload.get("after") or "",
+                "created": bool(payload.get("created")),
+                "deleted": bool(payload.get("deleted")),
+                "forced": bool(payload.get("forced")),
+                "commit_count": len(payload.get("commits") or []),
+                "pusher": ((payload.get("pusher") or {}).get("name") or "")[:100],
+                "pushed_at": pushed_at,
+            },
+        ),
     )
     return ""
 
@@ -455,9 +519,16 @@ def _deployment_status(*, delivery, repository, payload) -> str:
     deployment = _deployment_upsert(repository, payload["deployment"])
     status = payload["deployment_status"]
     if deployment.state_status_id is None or status["id"] > deployment.state_status_id:
-        deployment.state = (status.get("state") or "")[:16]
-        deployment.state_status_id = status["id"]
-        deployment.environment_url = status.get("environment_url") or ""
+        fitted = fit(
+            Deployment,
+            {
+                "state": status.get("state") or "",
+                "state_status_id": status["id"],
+                "environment_url": status.get("environment_url") or "",
+            },
+        )
+        for field, value in fitted.items():
+            setattr(deployment, field, value)
         deployment.save()
         if deployment.state == "success" and _is_control_plane(repository):
             _warm_caches_after_own_deploy()
@@ -478,13 +549,16 @@ def _warm_caches_after_own_deploy() -> None:
 
 def _status(*, delivery, repository, payload) -> str:
     updated = ts(payload.get("updated_at")) or delivery.received_at
-    incoming = {
-        "state": payload["state"][:16],
-        "description": (payload.get("description") or "")[:500],
-        "target_url": payload.get("target_url") or "",
-        "external_id": payload["id"],
-        "source_updated_at": updated,
-    }
+    incoming = fit(
+        ReportedStatus,
+        {
+            "state": payload["state"][:16],
+            "description": (payload.get("description") or "")[:500],
+            "target_url": payload.get("target_url") or "",
+            "external_id": payload["id"],
+            "source_updated_at": updated,
+        },
+    )
     current, created = run_services.locked_get_or_create(
         ReportedStatus,
         {
