@@ -221,6 +221,9 @@ OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com")
 GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
+# During a rotation (docs/security.md) the old secret is accepted too, until every
+# GitHub hook signs with the new one; then unset it.
+GITHUB_WEBHOOK_SECRET_PREVIOUS = os.environ.get("GITHUB_WEBHOOK_SECRET_PREVIOUS", "")
 GITHUB_TIMEOUT_SECONDS = env_int("GITHUB_TIMEOUT_SECONDS", 10)
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # The control plane's own repository (OWNER/NAME): when GitHub reports a successful
