@@ -28,7 +28,7 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", True)
-_DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
+_DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105  # nosec B105 # dev only, refused below when DEBUG=0
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("Set SECRET_KEY when DEBUG=0.")
