@@ -30,6 +30,10 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_bool("DEBUG", True)
 _DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105  # nosec B105 # dev only, refused below when DEBUG=0
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
+# During a rotation (docs/security.md): the old keys, comma-separated, still verify.
+SECRET_KEY_FALLBACKS = [
+    key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key
+]
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured("Set SECRET_KEY when DEBUG=0.")
 
