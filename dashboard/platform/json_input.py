@@ -5,8 +5,9 @@ import json
 from typing import Any
 
 # Bodies hold JSON documents (query plans) of up to api_types.JSON_MAX_DEPTH
-# levels, wrapped in a few levels of their own; nothing legitimate goes deeper.
-MAX_JSON_DEPTH = 256
+# levels (deeper is a 422 naming the field, from the schema); past this limit,
+# well short of a RecursionError, the body is refused whole (400).
+MAX_JSON_DEPTH = 512
 
 
 class JsonTooDeep(ValueError):
