@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 SCALE ?= default
 
-.PHONY: run test lint fmt migrate bench venv
+.PHONY: run test lint fmt migrate bench venv fuzz sbom
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/bandit -q -c pyproject.toml -r .
 	$(VENV)/bin/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -39,6 +40,17 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The API contract test (tests/api_contract) with many more examples per
+# operation; `make test` runs it with 25. Never part of `make test`.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	@$(PY) scripts/check_services.py
+	FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -n auto -p no:cacheprovider tests/api_contract $(PYTEST_ARGS)
+
+# A CycloneDX SBOM of the pinned runtime dependencies (sbom.cdx.json, not committed).
+sbom: $(STAMP)
+	$(VENV)/bin/cyclonedx-py requirements requirements.txt --output-format JSON --output-file sbom.cdx.json
 
 # Benchmarks against gunicorn + PostgreSQL + Redis (never part of `make test`).
 bench: $(STAMP)

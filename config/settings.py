@@ -34,8 +34,12 @@ def env_int(name: str, default: int) -> int:
 
 # Off unless asked for: a deploy that forgets DEBUG must not run in debug.
 DEBUG = env_bool("DEBUG", False)
-_DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
+_DEV_SECRET = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105  # nosec B105 # dev only, refused below when DEBUG=0
 SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
+# During a rotation (docs/security.md): the old keys, comma-separated, still verify.
+SECRET_KEY_FALLBACKS = [
+    key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key
+]
 if not DEBUG and SECRET_KEY == _DEV_SECRET:
     raise ImproperlyConfigured(
         "Set SECRET_KEY (DEBUG is off unless DEBUG=1; `make run` sets both for "
@@ -71,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dashboard.platform.middleware.RequestIdMiddleware",
+    "dashboard.platform.middleware.QueryStringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -243,6 +248,9 @@ SLO_WEBHOOK_TIMEOUT_SECONDS = env_int("SLO_WEBHOOK_TIMEOUT_SECONDS", 10)
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")
 GITHUB_API_URL = os.environ.get("GITHUB_API_URL", "https://api.github.com")
 GITHUB_WEBHOOK_SECRET = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
+# During a rotation (docs/security.md) the old secret is accepted too, until every
+# GitHub hook signs with the new one; then unset it.
+GITHUB_WEBHOOK_SECRET_PREVIOUS = os.environ.get("GITHUB_WEBHOOK_SECRET_PREVIOUS", "")
 GITHUB_TIMEOUT_SECONDS = env_int("GITHUB_TIMEOUT_SECONDS", 10)
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # The control plane's own repository (OWNER/NAME): when GitHub reports a successful

@@ -26,7 +26,7 @@ from dashboard.platform.upserts import Upserted
 
 logger = logging.getLogger(__name__)
 
-TOKEN_PREFIX = "cpi_"  # noqa: S105 (a public prefix, not a secret)
+TOKEN_PREFIX = "cpi_"  # noqa: S105  # nosec B105 # a public prefix, not a secret
 
 
 # --- Audit and denials ------------------------------------------------------------

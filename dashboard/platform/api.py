@@ -31,6 +31,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.parser import Parser
 
+from dashboard.platform.json_input import JsonTooDeep, json_loads
 from dashboard.platform.pagination import BadCursor
 from dashboard.platform.problems import PROBLEM_CONTENT_TYPE, problem
 
@@ -164,7 +165,10 @@ class JsonObjectParser(Parser):
     """Request bodies are JSON objects; anything else is a 400 saying so."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        data = json.loads(request.body)
+        try:
+            data = json_loads(request.body)
+        except JsonTooDeep as exc:
+            raise ApiProblem(400, f"The body is not acceptable JSON: {exc}.")
         if not isinstance(data, dict):
             raise ApiProblem(400, "The body must be a JSON object.")
         return data

@@ -12,7 +12,6 @@ stored in, so bad input is a 422 naming the field, never a database error (500).
 means "not given", as the API has always read it.
 """
 
-import json
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -29,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from dashboard.platform.json_input import json_loads
 
 INT32_MAX = 2_147_483_647  # IntegerField, PositiveIntegerField
 INT64_MAX = 9_223_372_036_854_775_807  # BigIntegerField, BigAutoField
@@ -176,7 +177,7 @@ def _json_text(value: Any) -> Any:
     """A document pasted as the string psql prints is read as JSON."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return json_loads(value)
         except (ValueError, RecursionError):
             raise PydanticCustomError("json_invalid", "Not JSON.") from None
     return value

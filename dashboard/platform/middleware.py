@@ -1,10 +1,12 @@
-"""Request id and trace context on every request; read-your-writes pinning."""
+"""Request id and trace context on every request; query strings PostgreSQL can
+hold; read-your-writes pinning."""
 
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 from config import db_router, request_context
@@ -35,6 +37,34 @@ class RequestIdMiddleware:
         response["X-Request-ID"] = request_id
         response["traceparent"] = traceparent
         return response
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds no NUL, and UTF-8 no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class QueryStringMiddleware:
+    """A query string with a NUL or a lone surrogate is a 400 (handler400) before
+    any view sees it: every filter it reaches would be a DataError (a 500)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if not all(_storable(text) for text in (name, *values)):
+                raise BadRequest(
+                    f"The query parameter {name[:40]!r} holds a NUL or an invalid "
+                    "character; remove it."
+                )
+        return self.get_response(request)
 
 
 class PrimaryPinMiddleware:

@@ -11,8 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import BadRequest
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.http import HttpRequest
+
+from dashboard.platform.json_input import json_loads
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -47,7 +49,7 @@ def _encode(values: list[Any]) -> str:
 def _decode(cursor: str, n: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = json_loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, json.JSONDecodeError) as exc:
         raise BadCursor("The cursor is not valid; start again without one.") from exc
     if not isinstance(values, list) or len(values) != n:
@@ -70,8 +72,7 @@ def keyset_page(
         values = _decode(cursor, len(fields))
         for i, field in enumerate(fields):
             model_field = queryset.model._meta.get_field(field.split("__")[0])
-            if model_field.get_internal_type() == "DateTimeField" and values[i]:
-                values[i] = datetime.fromisoformat(values[i])
+            values[i] = _cursor_value(model_field, values[i])
         condition = Q()
         # (a, b, c) < (x, y, z)  ==  a<x OR (a=x AND b<y) OR (a=x AND b=y AND c<z)
         for i, field in enumerate(fields):
@@ -89,6 +90,48 @@ def keyset_page(
         last = rows[-1]
         next_cursor = _encode([_value(last, f) for f in fields])
     return Page(items=rows, next_cursor=next_cursor, page_size=page_size)
+
+
+_INTEGER_TYPES = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+    "ForeignKey",  # the related row's integer key
+}
+
+
+def _cursor_value(model_field: Field, value: Any) -> Any:
+    """One decoded cursor value, checked against its field's type: a forged
+    cursor (`["garbage", 1]`, `[5, 1]`) is a BadCursor, never a database error."""
+    kind = model_field.get_internal_type()
+    if value is None and model_field.null:
+        return None
+    if kind == "DateTimeField":
+        if isinstance(value, str) and "\x00" not in value:
+            try:
+                stamp = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if stamp.tzinfo is not None:
+                    return stamp
+    elif kind in _INTEGER_TYPES:
+        # bool is an int to Python, not to the cursor; ±2**63 is what bigint holds.
+        if type(value) is int and -(2**63) <= value < 2**63:
+            return value
+    elif (
+        kind in ("CharField", "TextField", "SlugField")
+        and isinstance(value, str)
+        and "\x00" not in value
+    ):
+        return value
+    raise BadCursor("The cursor is not valid; start again without one.")
 
 
 def _value(obj: Any, field: str) -> Any:

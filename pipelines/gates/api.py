@@ -1,7 +1,6 @@
 """The gates' /api/v1 router: budgets (GET/PUT), a commit's gate verdicts, flaky
 tests. Token scope `ci`; everything is restricted to the token's domain."""
 
-import json
 import re
 
 from django.http import HttpRequest
@@ -9,6 +8,7 @@ from ninja import Query, Router
 
 from dashboard.domains.auth import TokenAuth
 from dashboard.platform.api import ApiProblem, inline_schema, problems
+from dashboard.platform.json_input import json_loads
 from dashboard.platform.pagination import clamp_page_size, keyset_page
 from pipelines.gates import selectors as selectors_gates
 from pipelines.gates.schemas import (
@@ -64,7 +64,7 @@ def budgets_replace(request: HttpRequest):
     # one set of rules and messages ("perf[1] repeats service …"), not two.
     body = read_body(request, limit=MAX_BUDGET_BODY)
     try:
-        document = json.loads(body)
+        document = json_loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiProblem(400, f"The body is not JSON: {exc}.")
     try:

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from dashboard.domains import policy
 from dashboard.domains.access import domain_view, may
 from dashboard.domains.models import Domain
+from dashboard.platform.json_input import json_loads
 from dashboard.platform.pagination import page_of
 from pipelines.gates import selectors
 from pipelines.gates.forms import FORMS, PerfBudgetForm, QueryPlanBudgetForm
@@ -59,7 +60,7 @@ def _budgets_replace(request: HttpRequest, domain: Domain) -> HttpResponse:
     text = request.POST.get("document", "")
     error = ""
     try:
-        document = json.loads(text)
+        document = json_loads(text)
     except ValueError as exc:
         error = f"Not JSON: {exc}."
     if not error:

@@ -111,7 +111,7 @@ def github_webhook(request: HttpRequest):
     if not webhooks.signature_valid(
         body=body,
         header=request.headers.get("X-Hub-Signature-256"),
-        secret=settings.GITHUB_WEBHOOK_SECRET,
+        secrets=webhooks.webhook_secrets(),
     ):
         logger.warning(
             "webhook signature refused",

@@ -2,7 +2,6 @@
 (webhooks, JUnit uploads), the Idempotency-Key decorator for JSON POSTs, the
 repository of a token's domain."""
 
-import json
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -15,6 +14,7 @@ from ninja.utils import contribute_operation_callback
 from dashboard.domains.auth import TokenAuth
 from dashboard.domains.models import Domain, Repository
 from dashboard.platform.api import ApiProblem
+from dashboard.platform.json_input import json_loads
 from pipelines.ingest.services.idempotency import (
     HEADER,
     MAX_KEY_LENGTH,
@@ -69,7 +69,7 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
 def json_object(body: bytes) -> dict:
     """A raw body (read by the view itself) as a JSON object, else 400."""
     try:
-        data = json.loads(body)
+        data = json_loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiProblem(400, f"The body is not valid JSON: {exc}.")
     if not isinstance(data, dict):

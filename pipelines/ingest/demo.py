@@ -107,7 +107,7 @@ def load(sender: object = None, **_: object) -> None:
 def _runs(repository: Repository, anchor: datetime) -> None:
     for i in range(RUNS_PER_REPOSITORY):
         # One generator per run: what is already loaded never shifts the rest.
-        rng = random.Random(f"{repository.full_name}:run:{i}")
+        rng = random.Random(f"{repository.full_name}:run:{i}")  # nosec B311 # demo data
         sha = _sha(rng)
         branch = "main" if i % 3 else f"feature/demo-{i}"
         started = anchor - timedelta(days=i, hours=rng.randint(1, 20))
@@ -160,7 +160,7 @@ def _runs(repository: Repository, anchor: datetime) -> None:
 def _perf_and_plans(repository: Repository, anchor: datetime) -> None:
     domain = repository.domain
     for i in range(8):
-        rng = random.Random(f"{repository.full_name}:perf:{i}")
+        rng = random.Random(f"{repository.full_name}:perf:{i}")  # nosec B311 # demo data
         sha = _sha(rng)
         branch = "main" if i else "feature/slow-path"
         regression = 1.35 if i == 0 else 1.0

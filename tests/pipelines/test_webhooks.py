@@ -36,8 +36,27 @@ def test_githubs_own_signature_test_vector_verifies():
     assert webhooks.signature_valid(
         body=b"Hello, World!",
         header="sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
-        secret="It's a Secret to Everybody",
+        secrets=("It's a Secret to Everybody",),
     )
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "signed_with", "status"),
+    [
+        ("new-secret", "old-secret", "new-secret", 202),
+        ("new-secret", "old-secret", "old-secret", 202),  # mid-rotation
+        ("new-secret", "", "old-secret", 401),  # rotation finished
+        ("new-secret", "old-secret", "other", 401),
+        ("", "", "", 401),  # no secret configured: nothing verifies
+    ],
+)
+def test_during_a_rotation_both_secrets_verify_and_after_it_only_the_new(
+    client, ci_domain, settings, current, previous, signed_with, status
+):
+    settings.GITHUB_WEBHOOK_SECRET = current
+    settings.GITHUB_WEBHOOK_SECRET_PREVIOUS = previous
+    response = deliver(client, "push", b'{"zen": "x"}', secret=signed_with)
+    assert response.status_code == status, response.content
 
 
 def test_a_signed_delivery_is_stored_before_the_answer_and_answered_202(

@@ -13,7 +13,7 @@ from dashboard.domains import services
 from dashboard.domains.models import Domain, Service
 from dashboard.signals import demo_loaded
 
-DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (a published demo login)
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105  # nosec B105 # a published demo login
 
 DOMAINS = [
     (

@@ -49,12 +49,33 @@ PROCESSED_EVENTS = (
 )
 
 
-def signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:
-    """`sha256=` + hex HMAC-SHA256 of the raw body, compared in constant time."""
-    if not header or not secret or not header.startswith("sha256="):
+def webhook_secrets() -> tuple[str, ...]:
+    """The secrets a delivery may be signed with: the current one and, during a
+    rotation, the previous one (GITHUB_WEBHOOK_SECRET_PREVIOUS)."""
+    return tuple(
+        secret
+        for secret in (
+            settings.GITHUB_WEBHOOK_SECRET,
+            getattr(settings, "GITHUB_WEBHOOK_SECRET_PREVIOUS", ""),
+        )
+        if secret
+    )
+
+
+def signature_valid(
+    *, body: bytes, header: str | None, secrets: tuple[str, ...]
+) -> bool:
+    """`sha256=` + hex HMAC-SHA256 of the raw body with any of `secrets`. Every
+    secret is tried, each compared in constant time, so the answer's timing says
+    neither which secret matched nor how much of the signature did."""
+    if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower())
+    given = header[len("sha256=") :].strip().lower()
+    valid = False
+    for secret in secrets:
+        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        valid |= hmac.compare_digest(expected, given)
+    return valid
 
 
 def signature_for(body: bytes, secret: str | None = None) -> str:

@@ -29,7 +29,7 @@ from dashboard.domains.models import Domain
 SLUG_PREFIX = "demo-"
 BENCH_USERNAME = "bench-admin"
 BENCH_ENGINEER = "bench-engineer"
-BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (a published demo login)
+BENCH_PASSWORD = "bench-password-123"  # noqa: S105  # nosec B105 # a published bench login
 SCENARIOS = ["checkout", "search", "refund"]
 QUERIES = ["orders_by_customer", "daily_revenue", "search_products"]
 WORKFLOWS = ["CI", "Deploy", "Nightly"]
