@@ -265,6 +265,44 @@ class IssuedToken:
     plaintext: str  # shown once, never stored
 
 
+class TokenScopeRefused(Exception):
+    """The person minting a token lacks the action one of its scopes needs."""
+
+    def __init__(self, scopes: list[str]):
+        self.scopes = scopes
+        needs = ", ".join(
+            f"{scope!r} needs {policy.SCOPE_REQUIRES[scope]!r}" for scope in scopes
+        )
+        super().__init__(
+            f"Your role does not allow these scopes: {needs}. Ask a domain admin."
+        )
+
+
+def token_scopes_refused(
+    *, user: AbstractBaseUser | None, domain: Domain, scopes: list[str]
+) -> list[str]:
+    """The scopes `user`'s current role on `domain` does not allow (all of them
+    for nobody, a removed member or a deleted user)."""
+    actions = _current_actions(user, domain)
+    return [s for s in scopes if not policy.scope_allowed(s, actions)]
+
+
+def _current_actions(user: AbstractBaseUser | None, domain: Domain) -> frozenset[str]:
+    # From the membership on the primary, not guardian's cached rows: a demotion
+    # takes effect on the token's very next request.
+    if user is None or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(a.value for a in policy.Action)
+    role = (
+        Membership.objects.using("default")
+        .filter(user=user, domain=domain)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return policy.actions_for(role) if role else frozenset()
+
+
 @transaction.atomic
 def ingest_token_create(
     *,
@@ -272,10 +310,18 @@ def ingest_token_create(
     name: str,
     scopes: list[str],
     actor: AbstractBaseUser | None = None,
+    operator: str = "",
 ) -> IssuedToken:
+    """Mint a token. A person (`actor`) may only give it scopes their role allows
+    (policy.SCOPE_REQUIRES); an operator (`actor=None`, e.g. the
+    `create_ingest_token` command) may mint any scope and is recorded by name."""
     scopes = sorted({policy.TokenScope(s).value for s in scopes})
     if not scopes:
         raise ValueError("A token needs at least one scope.")
+    if actor is not None:
+        refused = token_scopes_refused(user=actor, domain=domain, scopes=scopes)
+        if refused:
+            raise TokenScopeRefused(refused)
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     plaintext = f"{TOKEN_PREFIX}{prefix}_{secret}"
@@ -289,6 +335,7 @@ def ingest_token_create(
     )
     audit_record(
         actor=actor,
+        actor_label="" if actor is not None else f"operator {operator or '?'}",
         action="token.create",
         domain=domain,
         obj=token,
@@ -322,7 +369,7 @@ def ingest_token_resolve(plaintext: str) -> IngestToken | None:
     prefix, _, _ = plaintext[len(TOKEN_PREFIX) :].partition("_")
     token = (
         IngestToken.objects.using("default")
-        .select_related("domain")
+        .select_related("domain", "created_by")
         .filter(prefix=prefix, revoked_at__isnull=True)
         .first()
     )
