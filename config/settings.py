@@ -150,6 +150,9 @@ else:
 # cache for CACHE_BREAKER_RESET_SECONDS.
 CACHE_BREAKER_FAIL_MAX = env_int("CACHE_BREAKER_FAIL_MAX", 3)
 CACHE_BREAKER_RESET_SECONDS = env_int("CACHE_BREAKER_RESET_SECONDS", 30)
+# CSV exports a user may request per clock hour (counted in Redis; without it,
+# from the ExportJob rows of the last hour). Past it the page answers 429.
+EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 10)
 
 # Sessions live in the database (primary; see the router), never only in Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
