@@ -19,6 +19,11 @@ def _bearer(request: HttpRequest) -> str | None:
     return credential.strip()
 
 
+def _creator(token: IngestToken) -> str:
+    user = token.created_by
+    return repr(user.get_username()) if user is not None else "(a deleted user)"
+
+
 class TokenAuth(HttpBearer):
     """A domain's ingest token (`Authorization: Bearer …`) with `scope`.
 
@@ -61,7 +66,7 @@ class TokenAuth(HttpBearer):
             )
         if (
             self.scope is not None
-            and token.created_by_id is not None
+            and not token.minted_by_operator
             and services.token_scopes_refused(
                 user=token.created_by, domain=token.domain, scopes=[self.scope]
             )
@@ -71,7 +76,7 @@ class TokenAuth(HttpBearer):
                 request,
                 status=403,
                 detail=f"This token's {self.scope!r} scope needs {needs!r}, which "
-                f"its creator {token.created_by.get_username()!r} no longer has on "
+                f"its creator {_creator(token)} no longer has on "
                 f"domain {token.domain.slug!r}. A token never grants more than its "
                 "creator's current role; ask a domain admin for a new token.",
                 domain=token.domain,

@@ -115,6 +115,10 @@ class IngestToken(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # Set when an operator minted it (create_ingest_token): not bound to a
+    # member's role. Empty: a person minted it, and their current role bounds it
+    # (a deleted creator leaves created_by empty and the token grants nothing).
+    minted_by_operator = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -332,6 +332,7 @@ def ingest_token_create(
         secret_hash=_hash_secret(plaintext),
         scopes=scopes,
         created_by=actor if actor and actor.is_authenticated else None,
+        minted_by_operator="" if actor is not None else f"operator {operator or '?'}",
     )
     audit_record(
         actor=actor,

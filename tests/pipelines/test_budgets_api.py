@@ -10,7 +10,7 @@ from dashboard.domains.services import (
     ingest_token_revoke,
     membership_remove,
 )
-from dashboard.models import AuditEntry, PermissionDenial
+from dashboard.models import AuditEntry, IngestToken, PermissionDenial
 from pipelines.models import PerfBudget, QueryPlanBudget
 from tests.factories import DomainFactory, UserFactory, member
 
@@ -258,6 +258,23 @@ def test_a_removed_members_token_stops_working(client, domain):
     assert client.get(URL, **headers).status_code == 403
 
 
+def test_a_deleted_creators_token_grants_nothing(client, domain):
+    """created_by becomes NULL when the user is deleted: that must not turn the
+    token into an operator's one."""
+    admin = UserFactory()
+    member(admin, domain, "admin")
+    token = ingest_token_create(
+        domain=domain, name="budgets", scopes=["ci", "budgets"], actor=admin
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+    assert put(client, headers, DOCUMENT).status_code == 200
+    admin.delete()
+    response = put(client, headers, DOCUMENT)
+    assert response.status_code == 403
+    assert "(a deleted user)" in response.json()["detail"]
+    assert client.get(URL, **headers).status_code == 403
+
+
 def test_an_operator_token_may_carry_budgets_and_records_who(domain):
     from django.core.management import call_command
 
@@ -265,6 +282,9 @@ def test_an_operator_token_may_carry_budgets_and_records_who(domain):
     entry = AuditEntry.objects.get(action="token.create")
     assert entry.actor is None and entry.actor_label.startswith("operator ")
     assert entry.after["scopes"] == ["budgets"]
+    token = IngestToken.objects.get()
+    assert token.created_by is None
+    assert token.minted_by_operator == entry.actor_label
 
 
 def test_other_methods_are_refused_with_allow(client, domain):
