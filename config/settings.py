@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboard.sweep_outbox",
         "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
     },
+    # Permission denials are counted per minute in Redis; this moves them into
+    # PermissionDenialMinute (the permission-denials SLO's data).
+    "roll-up-permission-denials": {
+        "task": "dashboard.roll_up_permission_denials",
+        "schedule": env_int("DENIAL_ROLLUP_SECONDS", 60),
+    },
     "refresh-rollups": {
         "task": "dashboard.refresh_rollups",
         "schedule": env_int("ROLLUP_REFRESH_SECONDS", 60),
