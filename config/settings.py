@@ -168,6 +168,9 @@ else:
 # cache for CACHE_BREAKER_RESET_SECONDS.
 CACHE_BREAKER_FAIL_MAX = env_int("CACHE_BREAKER_FAIL_MAX", 3)
 CACHE_BREAKER_RESET_SECONDS = env_int("CACHE_BREAKER_RESET_SECONDS", 30)
+# CSV exports a user may request per clock hour (counted in Redis; without it,
+# from the ExportJob rows of the last hour). Past it the page answers 429.
+EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 10)
 
 # Sessions live in the database (primary; see the router), never only in Redis.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -219,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "dashboard.sweep_outbox",
         "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
+    },
+    # Permission denials are counted per minute in Redis; this moves them into
+    # PermissionDenialMinute (the permission-denials SLO's data).
+    "roll-up-permission-denials": {
+        "task": "dashboard.roll_up_permission_denials",
+        "schedule": env_int("DENIAL_ROLLUP_SECONDS", 60),
     },
     "refresh-rollups": {
         "task": "dashboard.refresh_rollups",

@@ -16,6 +16,7 @@ from dashboard.domains.models import (
     IngestToken,
     Membership,
     PermissionDenial,
+    PermissionDenialMinute,
     Repository,
     Service,
 )
@@ -135,6 +136,13 @@ class PermissionDenialAdmin(ReadOnlyAdmin):
     list_filter = ("status_code", "action", "domain")
     search_fields = ("path", "request_id")
     list_select_related = ("domain", "user")
+
+
+@admin.register(PermissionDenialMinute)
+class PermissionDenialMinuteAdmin(ReadOnlyAdmin):
+    list_display = ("minute", "status_code", "action", "domain", "count")
+    list_filter = ("status_code", "action")
+    list_select_related = ("domain",)
 
 
 @admin.register(DeadLetter)

@@ -8,6 +8,7 @@ from dashboard.domains.models import (
     IngestToken,
     Membership,
     PermissionDenial,
+    PermissionDenialMinute,
     Repository,
     Service,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "OutboxRow",
     "OutboxState",
     "PermissionDenial",
+    "PermissionDenialMinute",
     "Repository",
     "RollupWatermark",
     "Service",

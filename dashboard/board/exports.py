@@ -18,6 +18,7 @@ from pathlib import Path
 from celery import shared_task
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -30,6 +31,7 @@ from dashboard.board.models import ExportJob
 from dashboard.domains import policy
 from dashboard.domains.access import domain_view
 from dashboard.domains.models import Domain
+from dashboard.platform.caching import counter_incr
 from dashboard.platform.models import OutboxState
 from dashboard.platform.pagination import page_of
 
@@ -91,6 +93,27 @@ def export_request(
     job.save(update_fields=["rows_estimated"])
     enqueue_on_commit(export_csv_task, job.pk)
     return job
+
+
+def export_quota_take(*, user) -> int | None:
+    """Count one export request of `user` against EXPORTS_PER_HOUR (per clock
+    hour, in Redis). None if allowed, else the seconds until they may ask again.
+    Without Redis, the ExportJob rows they requested in the last hour count."""
+    limit = settings.EXPORTS_PER_HOUR
+    now = timezone.now()
+    count = counter_incr("exports.per_user_hour", user.pk, f"{now:%Y%m%d%H}")
+    if count is not None:
+        if count <= limit:
+            return None
+        next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        return max(1, int((next_hour - now).total_seconds()))
+    recent = ExportJob.objects.using("default").filter(
+        requested_by=user, received_at__gte=now - timedelta(hours=1)
+    )
+    if recent.count() < limit:
+        return None
+    oldest = recent.order_by("received_at").values_list("received_at", flat=True)
+    return max(1, int((oldest[0] + timedelta(hours=1) - now).total_seconds()))
 
 
 def _cell(value: object) -> object:
@@ -205,7 +228,17 @@ def export_list(request: HttpRequest, domain: Domain) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = ExportForm(request.POST)
-        if form.is_valid():
+        retry_after = export_quota_take(user=request.user) if form.is_valid() else None
+        if retry_after is not None:
+            minutes = -(-retry_after // 60)
+            messages.error(
+                request,
+                f"You have asked for {settings.EXPORTS_PER_HOUR} exports this hour, "
+                f"the most allowed. Try again in {minutes} minute"
+                f"{'s' if minutes != 1 else ''}; earlier exports stay below.",
+            )
+            status = 429
+        elif form.is_valid():
             job = export_request(
                 domain=domain,
                 user=request.user,
@@ -215,7 +248,8 @@ def export_list(request: HttpRequest, domain: Domain) -> HttpResponse:
                 excel_bom=form.cleaned_data["excel_bom"],
             )
             return redirect("dash:export-detail", slug=domain.slug, pk=job.pk)
-        status = 422
+        else:
+            status = 422
     else:
         today = timezone.now().date()
         form = ExportForm(
@@ -231,12 +265,15 @@ def export_list(request: HttpRequest, domain: Domain) -> HttpResponse:
         ordering=("-received_at", "-id"),
         page_size=20,
     )
-    return render(
+    response = render(
         request,
         TEMPLATE,
         {"domain": domain, "form": form, "page": page},
         status=status,
     )
+    if status == 429:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @domain_view(policy.Action.BROWSE)

@@ -19,6 +19,11 @@ def _bearer(request: HttpRequest) -> str | None:
     return credential.strip()
 
 
+def _creator(token: IngestToken) -> str:
+    user = token.created_by
+    return repr(user.get_username()) if user is not None else "(a deleted user)"
+
+
 class TokenAuth(HttpBearer):
     """A domain's ingest token (`Authorization: Bearer …`) with `scope`.
 
@@ -27,8 +32,11 @@ class TokenAuth(HttpBearer):
     or revoked token → 401 with `WWW-Authenticate: Bearer realm="control plane"`
     (`error="invalid_token"` for a bad token); a valid token without the scope →
     403 (`error="insufficient_scope"`). Every refusal is counted with
-    services.permission_denial_record (action `ingest.<scope>`). Without a scope,
-    any valid token is accepted.
+    services.permission_denial_record (action `ingest.<scope>`). A token made by
+    a person also needs that person's CURRENT role on the domain to allow the
+    scope (policy.SCOPE_REQUIRES): a demoted admin's token loses `budgets` (403,
+    counted with the creator as the user). Without a scope, any valid token is
+    accepted.
     """
 
     openapi_description = (
@@ -55,6 +63,25 @@ class TokenAuth(HttpBearer):
                 f"{', '.join(token.scopes)}). Create a token with that scope.",
                 domain=token.domain,
                 challenge=f'{REALM}, error="insufficient_scope", scope="{self.scope}"',
+            )
+        if (
+            self.scope is not None
+            and not token.minted_by_operator
+            and services.token_scopes_refused(
+                user=token.created_by, domain=token.domain, scopes=[self.scope]
+            )
+        ):
+            needs = policy.SCOPE_REQUIRES[self.scope]
+            raise self._refuse(
+                request,
+                status=403,
+                detail=f"This token's {self.scope!r} scope needs {needs!r}, which "
+                f"its creator {_creator(token)} no longer has on "
+                f"domain {token.domain.slug!r}. A token never grants more than its "
+                "creator's current role; ask a domain admin for a new token.",
+                domain=token.domain,
+                challenge=f'{REALM}, error="insufficient_scope", scope="{self.scope}"',
+                user=token.created_by,
             )
         request.ingest_token = token
         request.domain = token.domain
@@ -95,9 +122,10 @@ class TokenAuth(HttpBearer):
         detail: str,
         challenge: str,
         domain=None,
+        user=None,
     ) -> ApiProblem:
         services.permission_denial_record(
-            user=None,
+            user=user,
             action=f"ingest.{self.scope or 'any'}",
             domain=domain,
             path=request.path,

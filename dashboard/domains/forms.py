@@ -67,5 +67,18 @@ class TokenCreateForm(forms.Form):
         choices=[(s.value, f"{s.value} — {s.label}") for s in policy.TokenScope],
         widget=forms.CheckboxSelectMultiple,
         help_text="What the token may send. Give it only what it needs.",
-        error_messages={"required": "Choose at least one scope."},
+        error_messages={
+            "required": "Choose at least one scope.",
+            "invalid_choice": "Your role on this domain does not allow the scope "
+            "%(value)s (it needs another action; ask a domain admin).",
+        },
     )
+
+    def __init__(self, *args, actions: frozenset[str] = frozenset(), **kwargs):
+        # Only the scopes the person's role allows: a token never grants more.
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [
+            (s.value, f"{s.value} — {s.label}")
+            for s in policy.TokenScope
+            if policy.scope_allowed(s, actions)
+        ]

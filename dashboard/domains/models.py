@@ -115,6 +115,10 @@ class IngestToken(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # Set when an operator minted it (create_ingest_token): not bound to a
+    # member's role. Empty: a person minted it, and their current role bounds it
+    # (a deleted creator leaves created_by empty and the token grants nothing).
+    minted_by_operator = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -159,7 +163,9 @@ class AuditEntry(models.Model):
 
 
 class PermissionDenial(models.Model):
-    """One refused request; read by the control plane's "permission denials" SLO."""
+    """One refused request in detail (who, where, request id): every
+    authenticated user's refusal, and a bounded sample of anonymous ones (see
+    services.permission_denial_record). The counts are PermissionDenialMinute."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -176,3 +182,31 @@ class PermissionDenial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status_code} {self.action} {self.path}"
+
+
+class PermissionDenialMinute(models.Model):
+    """How many requests were refused per (domain, action, status, minute): the
+    complete count the "permission denials" SLO reads. Counted in Redis on the
+    request path and rolled up here by `dashboard.roll_up_permission_denials`
+    (or written here directly when Redis is away), so a flood of anonymous
+    refusals costs no database write per request."""
+
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.CASCADE)
+    action = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-minute", "action"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "action", "status_code", "minute"],
+                name="uniq_permission_denial_minute",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["minute"], name="denial_minute_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.status_code} {self.action} ×{self.count}"

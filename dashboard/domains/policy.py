@@ -62,17 +62,43 @@ def permission(action: str) -> str:
     return f"dashboard.{Action(action).value}"
 
 
-def matrix_snapshot() -> dict[str, dict[str, bool]]:
-    """Role × action as plain JSON, for the policy snapshot test and the docs."""
-    return {
-        role.value: {action.value: action in MATRIX[role] for action in Action}
-        for role in Role
-    }
-
-
 # Scopes an ingest token may carry.
 class TokenScope(models.TextChoices):
-    CI = "ci", "CI runs, test results, performance, query plans, budgets"
+    CI = "ci", "CI runs, test results, performance, query plans; reading budgets"
+    BUDGETS = "budgets", "Replacing the domain's performance and query-plan budgets"
     SLO = "slo", "SLI data and SLO definitions"
     INCIDENTS = "incidents", "Incident reports"
     SCHEMA = "schema", "Entity graphs and schema snapshots"
+
+
+# The action a person needs to mint a token with a scope, and to keep using it: a
+# token never grants more than its creator's current role allows. Tokens minted
+# by an operator (`create_ingest_token`, no creator) are not bound to a role.
+SCOPE_REQUIRES: dict[str, str] = {
+    scope.value: action.value
+    for scope, action in [
+        (TokenScope.CI, Action.MANAGE_TOKENS),
+        (TokenScope.BUDGETS, Action.MANAGE_BUDGETS),
+        (TokenScope.SLO, Action.MANAGE_TOKENS),
+        (TokenScope.INCIDENTS, Action.MANAGE_TOKENS),
+        (TokenScope.SCHEMA, Action.MANAGE_TOKENS),
+    ]
+}
+
+
+def scope_allowed(scope: str, actions: frozenset[str]) -> bool:
+    """May someone who holds `actions` mint (and keep using) a token with `scope`?"""
+    return SCOPE_REQUIRES[TokenScope(scope).value] in actions
+
+
+def matrix_snapshot() -> dict[str, dict[str, bool]]:
+    """Role × action (and role × token scope, as `token_scope:<scope>`) as plain
+    JSON, for the policy snapshot test and the docs."""
+    return {
+        role.value: {action.value: action in MATRIX[role] for action in Action}
+        | {
+            f"token_scope:{scope.value}": scope_allowed(scope, MATRIX[role])
+            for scope in TokenScope
+        }
+        for role in Role
+    }

@@ -5,21 +5,23 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from config import request_context
-from dashboard.domains import policy
+from dashboard.domains import denial_counts, policy
 from dashboard.domains.models import (
     AuditEntry,
     Domain,
     IngestToken,
     Membership,
     PermissionDenial,
+    PermissionDenialMinute,
     Repository,
 )
 from dashboard.platform.upserts import Upserted
@@ -62,26 +64,98 @@ def permission_denial_record(
     path: str,
     status_code: int,
 ) -> None:
-    """Count and log one refusal; the permission-denials SLO reads these rows."""
+    """Count and log one refusal.
+
+    Every refusal is counted per (domain, action, status, minute) in Redis, and
+    rolled up into PermissionDenialMinute (what the permission-denials SLO
+    reads) by a beat task; without Redis the minute row is written at once. A
+    detailed PermissionDenial row (who, path, request id) is kept for every
+    authenticated user's refusal (rare, and the audit wants who), and for
+    anonymous ones (bad tokens, bad webhook signatures: the flood vector) only
+    for the first of each (domain, action, status) in a minute: a bounded sample
+    (none while Redis is away: then the count is the one write).
+    """
     request_id = request_context.current_request_id()
+    authenticated = user is not None and user.is_authenticated
     logger.warning(
         "permission denied",
         extra={
             "action": action,
             "domain": domain.slug if domain else None,
-            "user": user.get_username() if user and user.is_authenticated else None,
+            "user": user.get_username() if authenticated else None,
             "path": path,
             "status_code": status_code,
         },
     )
-    PermissionDenial.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
-        action=action,
-        domain=domain,
-        path=path[:500],
-        status_code=status_code,
-        request_id=request_id,
+    minute = timezone.now().replace(second=0, microsecond=0)
+    field = denial_counts.field_of(
+        domain_id=domain.pk if domain else None, action=action, status=status_code
     )
+    count = denial_counts.incr(minute, field)
+    if count is None:  # Redis is away: count in the database, nothing lost
+        _denial_minute_add(
+            domain_id=domain.pk if domain else None,
+            action=action,
+            status_code=status_code,
+            minute=minute,
+            count=1,
+        )
+    if authenticated or count == 1:
+        PermissionDenial.objects.create(
+            user=user if authenticated else None,
+            action=action,
+            domain=domain,
+            path=path[:500],
+            status_code=status_code,
+            request_id=request_id,
+        )
+
+
+def _denial_minute_add(
+    *, domain_id: int | None, action: str, status_code: int, minute, count: int
+) -> None:
+    key = {
+        "domain_id": domain_id,
+        "action": action[:64],
+        "status_code": status_code,
+        "minute": minute,
+    }
+    if PermissionDenialMinute.objects.filter(**key).update(count=F("count") + count):
+        return
+    try:
+        with transaction.atomic():
+            PermissionDenialMinute.objects.create(**key, count=count)
+    except IntegrityError:  # created meanwhile by another request
+        PermissionDenialMinute.objects.filter(**key).update(count=F("count") + count)
+
+
+def permission_denials_roll_up(*, before: datetime | None = None) -> int:
+    """Move the per-minute counts of minutes before `before` (default: the
+    current minute, which is still counting) from Redis into
+    PermissionDenialMinute; how many counts were added."""
+    before = before or timezone.now().replace(second=0, microsecond=0)
+    added = 0
+    for minute, counts in denial_counts.drain(before=before):
+        fields = [denial_counts.parse(field) for field in counts]
+        existing = set(
+            Domain.objects.filter(
+                pk__in={d for d, _, _ in fields if d is not None}
+            ).values_list("pk", flat=True)
+        )
+        with transaction.atomic():
+            for (domain_id, action, status_code), count in zip(
+                fields, counts.values(), strict=True
+            ):
+                _denial_minute_add(
+                    # A domain deleted meanwhile: counted without it.
+                    domain_id=domain_id if domain_id in existing else None,
+                    action=action,
+                    status_code=status_code,
+                    minute=minute,
+                    count=count,
+                )
+                added += 1
+    return added
 
 
 # --- Domains, repositories, members -----------------------------------------------
@@ -265,6 +339,44 @@ class IssuedToken:
     plaintext: str  # shown once, never stored
 
 
+class TokenScopeRefused(Exception):
+    """The person minting a token lacks the action one of its scopes needs."""
+
+    def __init__(self, scopes: list[str]):
+        self.scopes = scopes
+        needs = ", ".join(
+            f"{scope!r} needs {policy.SCOPE_REQUIRES[scope]!r}" for scope in scopes
+        )
+        super().__init__(
+            f"Your role does not allow these scopes: {needs}. Ask a domain admin."
+        )
+
+
+def token_scopes_refused(
+    *, user: AbstractBaseUser | None, domain: Domain, scopes: list[str]
+) -> list[str]:
+    """The scopes `user`'s current role on `domain` does not allow (all of them
+    for nobody, a removed member or a deleted user)."""
+    actions = _current_actions(user, domain)
+    return [s for s in scopes if not policy.scope_allowed(s, actions)]
+
+
+def _current_actions(user: AbstractBaseUser | None, domain: Domain) -> frozenset[str]:
+    # From the membership on the primary, not guardian's cached rows: a demotion
+    # takes effect on the token's very next request.
+    if user is None or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(a.value for a in policy.Action)
+    role = (
+        Membership.objects.using("default")
+        .filter(user=user, domain=domain)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return policy.actions_for(role) if role else frozenset()
+
+
 @transaction.atomic
 def ingest_token_create(
     *,
@@ -272,10 +384,18 @@ def ingest_token_create(
     name: str,
     scopes: list[str],
     actor: AbstractBaseUser | None = None,
+    operator: str = "",
 ) -> IssuedToken:
+    """Mint a token. A person (`actor`) may only give it scopes their role allows
+    (policy.SCOPE_REQUIRES); an operator (`actor=None`, e.g. the
+    `create_ingest_token` command) may mint any scope and is recorded by name."""
     scopes = sorted({policy.TokenScope(s).value for s in scopes})
     if not scopes:
         raise ValueError("A token needs at least one scope.")
+    if actor is not None:
+        refused = token_scopes_refused(user=actor, domain=domain, scopes=scopes)
+        if refused:
+            raise TokenScopeRefused(refused)
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     plaintext = f"{TOKEN_PREFIX}{prefix}_{secret}"
@@ -286,9 +406,11 @@ def ingest_token_create(
         secret_hash=_hash_secret(plaintext),
         scopes=scopes,
         created_by=actor if actor and actor.is_authenticated else None,
+        minted_by_operator="" if actor is not None else f"operator {operator or '?'}",
     )
     audit_record(
         actor=actor,
+        actor_label="" if actor is not None else f"operator {operator or '?'}",
         action="token.create",
         domain=domain,
         obj=token,
@@ -322,7 +444,7 @@ def ingest_token_resolve(plaintext: str) -> IngestToken | None:
     prefix, _, _ = plaintext[len(TOKEN_PREFIX) :].partition("_")
     token = (
         IngestToken.objects.using("default")
-        .select_related("domain")
+        .select_related("domain", "created_by")
         .filter(prefix=prefix, revoked_at__isnull=True)
         .first()
     )

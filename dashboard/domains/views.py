@@ -65,7 +65,7 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
         "my_role": mine.get_role_display() if mine else None,
         "roles": policy.Role.choices,
         "member_form": forms.MemberAddForm(),
-        "token_form": forms.TokenCreateForm(),
+        "token_form": forms.TokenCreateForm(actions=actions),
     }
     if policy.Action.MANAGE_TOKENS in actions:
         context["tokens"] = selectors.tokens_of(domain)
@@ -188,17 +188,22 @@ def token_list(request: HttpRequest, domain: Domain) -> HttpResponse:
         return redirect(domain.get_absolute_url() + "#tokens")
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
-    form = forms.TokenCreateForm(request.POST)
+    form = forms.TokenCreateForm(request.POST, actions=request.domain_actions)
     template = DETAIL + "#tokens" if request.htmx else DETAIL
     if not form.is_valid():
         context = _detail_context(request, domain, token_form=form)
         return render(request, template, context, status=422)
-    issued = services.ingest_token_create(
-        domain=domain,
-        name=form.cleaned_data["name"],
-        scopes=form.cleaned_data["scopes"],
-        actor=request.user,
-    )
+    try:
+        issued = services.ingest_token_create(
+            domain=domain,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            actor=request.user,
+        )
+    except services.TokenScopeRefused as exc:  # the role changed meanwhile
+        form.add_error("scopes", str(exc))
+        context = _detail_context(request, domain, token_form=form)
+        return render(request, template, context, status=422)
     context = _detail_context(request, domain, issued=issued)
     response = render(request, template, context, status=201)
     # The secret is in this body only: no cache, proxy or back button may keep it.

@@ -32,6 +32,8 @@ CACHE_TTLS: dict[str, int] = {
     "panel.slos": 60,
     "domain.summary": 60,
     "readyz.probe": 5,
+    # Counters (counter_incr): how long a window's count lives.
+    "exports.per_user_hour": 3600,
 }
 
 _MISS = object()
@@ -100,6 +102,19 @@ def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
 def invalidate(name: str, *parts: object) -> None:
     key = cache_key(name, *parts)
     _guarded(lambda: cache.delete(key), default=None)
+
+
+def counter_incr(name: str, *parts: object) -> int | None:
+    """Add one to the counter (name, parts), which lives CACHE_TTLS[name]
+    seconds from its first increment; its new value, or None when the cache is
+    unavailable (the caller then counts some other way)."""
+    key = cache_key(name, *parts)
+
+    def incr() -> int:
+        cache.add(key, 0, CACHE_TTLS[name])
+        return cache.incr(key)
+
+    return _guarded(incr, default=None)
 
 
 def _guarded(call: Callable[[], T], *, default: T) -> T:

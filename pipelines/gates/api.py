@@ -1,5 +1,5 @@
 """The gates' /api/v1 router: budgets (GET/PUT), a commit's gate verdicts, flaky
-tests. Token scope `ci`; everything is restricted to the token's domain."""
+tests. Token scope `ci` (`budgets` to replace the budgets); everything is restricted to the token's domain."""
 
 import re
 
@@ -28,6 +28,8 @@ SHA_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 MAX_BUDGET_BODY = 1_000_000
 
 CI = TokenAuth(scope="ci")
+# Replacing budgets is a domain admin's act (manage_budgets), so its own scope.
+BUDGETS = TokenAuth(scope="budgets")
 router = Router(tags=["gates"])
 
 
@@ -45,7 +47,7 @@ def budgets_get(request: HttpRequest):
 
 @router.put(
     "/budgets",
-    auth=CI,
+    auth=BUDGETS,
     response={200: Budgets, **problems(400, 401, 403, 413, 422)},
     url_name="budgets",
     summary="Replace every budget of the domain",

@@ -49,9 +49,15 @@ def body_chunks(request: HttpRequest, size: int = 64 * 1024) -> Iterator[bytes]:
         yield chunk
 
 
-def read_body(request: HttpRequest, *, limit: int) -> bytes:
-    """The whole body, refused with 413 once Content-Length or the bytes
-    actually sent pass `limit`."""
+def read_body(
+    request: HttpRequest,
+    *,
+    limit: int,
+    on_chunk: Callable[[bytes], None] | None = None,
+) -> bytes:
+    """The whole body, refused with 413 once Content-Length (before reading a
+    byte) or the bytes actually sent pass `limit`. `on_chunk` sees every chunk
+    as it arrives (the webhook's signature is computed that way)."""
     declared = declared_length(request)
     if declared is not None and declared > limit:
         raise ApiProblem(413, f"The body is {declared} bytes; the limit is {limit}.")
@@ -62,6 +68,8 @@ def read_body(request: HttpRequest, *, limit: int) -> bytes:
             raise ApiProblem(
                 413, f"The body is larger than the limit of {limit} bytes."
             )
+        if on_chunk is not None:
+            on_chunk(chunk)
         parts.append(chunk)
     return b"".join(parts)
 

@@ -330,6 +330,38 @@ def test_token_creation_with_htmx_swaps_the_tokens_section(client, world):
     assert IngestToken.objects.filter(domain=world.a).count() == 2
 
 
+def test_engineer_cannot_mint_a_budgets_token_admin_can(client, world):
+    """A token never grants more than its creator's role: `budgets` needs
+    manage_budgets, which engineers lack."""
+    as_user(client, world.people["engineer"])
+    page = client.get(url("domain-detail", "alpha-zq")).content.decode()
+    assert 'value="budgets"' not in page and 'value="ci"' in page
+    response = client.post(
+        url("token-list", "alpha-zq"), {"name": "rewrite", "scopes": ["budgets"]}
+    )
+    assert response.status_code == 422
+    assert "does not allow the scope budgets" in response.content.decode()
+    assert not IngestToken.objects.filter(name="rewrite").exists()
+    with pytest.raises(services.TokenScopeRefused, match="manage_budgets"):
+        services.ingest_token_create(
+            domain=world.a,
+            name="rewrite",
+            scopes=["ci", "budgets"],
+            actor=world.people["engineer"],
+        )
+    assert not IngestToken.objects.filter(name="rewrite").exists()
+
+    as_user(client, world.people["admin"])
+    page = client.get(url("domain-detail", "alpha-zq")).content.decode()
+    assert 'value="budgets"' in page
+    response = client.post(
+        url("token-list", "alpha-zq"), {"name": "budgets", "scopes": ["budgets"]}
+    )
+    assert response.status_code == 201
+    token = IngestToken.objects.get(name="budgets")
+    assert (token.scopes, token.created_by) == (["budgets"], world.people["admin"])
+
+
 def test_get_on_the_tokens_url_leads_to_the_domain_page(client, world):
     as_user(client, world.people["engineer"])
     response = client.get(url("token-list", "alpha-zq"))

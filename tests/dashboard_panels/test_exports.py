@@ -147,3 +147,64 @@ def test_export_form_refuses_bad_ranges_and_other_domains(
 
     other = DomainFactory(slug="elsewhere")
     assert client.get(reverse("dash:export-list", args=[other.slug])).status_code == 404
+
+
+def _ask(client, domain):
+    return client.post(
+        reverse("dash:export-list", args=[domain.slug]),
+        {"kind": "runs", "since": "2026-01-01", "until": "2026-01-31"},
+    )
+
+
+@pytest.mark.django_db
+def test_exports_per_user_are_limited_per_hour_with_retry_after(
+    client, engineer, domain, build, settings
+):
+    settings.EXPORTS_PER_HOUR = 3
+    client.force_login(engineer)
+    for _ in range(3):
+        assert _ask(client, domain).status_code == 302
+    refused = _ask(client, domain)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    text = refused.content.decode()
+    assert "You have asked for 3 exports this hour" in text
+    assert "Try again in" in text
+    assert ExportJob.objects.filter(requested_by=engineer).count() == 3
+    # An invalid form is still a 422, not counted as a request.
+    bad = client.post(
+        reverse("dash:export-list", args=[domain.slug]),
+        {"kind": "runs", "since": "2026-02-10", "until": "2026-01-01"},
+    )
+    assert bad.status_code == 422
+    # The limit is per user: a colleague still may.
+    from tests.factories import UserFactory, member
+
+    colleague = UserFactory()
+    member(colleague, domain, "viewer")
+    client.force_login(colleague)
+    assert _ask(client, domain).status_code == 302
+
+
+@pytest.mark.django_db
+def test_without_redis_the_limit_counts_the_last_hours_export_rows(
+    client, engineer, domain, build, settings
+):
+    settings.EXPORTS_PER_HOUR = 2
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        }
+    }
+    client.force_login(engineer)
+    assert _ask(client, domain).status_code == 302
+    # A job older than an hour does not count.
+    ExportJob.objects.update(received_at=timezone.now() - timedelta(hours=2))
+    assert _ask(client, domain).status_code == 302
+    assert _ask(client, domain).status_code == 302
+    refused = _ask(client, domain)
+    assert refused.status_code == 429
+    assert 3000 < int(refused["Retry-After"]) <= 3600
+    assert ExportJob.objects.count() == 3

@@ -38,6 +38,14 @@ def ci_token(ci_domain) -> str:
 
 
 @pytest.fixture
+def budgets_token(ci_domain) -> str:
+    """A token that may replace the domain's budgets (minted by an operator)."""
+    return dashboard_services.ingest_token_create(
+        domain=ci_domain, name="budgets", scopes=["budgets"]
+    ).plaintext
+
+
+@pytest.fixture
 def api(client, ci_token):
     return ApiClient(client, ci_token)
 

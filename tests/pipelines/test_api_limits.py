@@ -194,7 +194,7 @@ BUDGET_CASES = [
 
 @pytest.mark.parametrize(("kind", "budget", "field", "raw"), BUDGET_CASES)
 def test_a_budget_the_columns_cannot_hold_is_422_naming_the_field(
-    client, ci_domain, ci_token, kind, budget, field, raw
+    client, ci_domain, budgets_token, kind, budget, field, raw
 ):
     document = json.dumps({kind: [{**budget, field: HOLE}]}).replace(
         json.dumps(HOLE), raw
@@ -203,7 +203,7 @@ def test_a_budget_the_columns_cannot_hold_is_422_naming_the_field(
         "/api/v1/budgets",
         document,
         content_type="application/json",
-        headers={"Authorization": f"Bearer {ci_token}"},
+        headers={"Authorization": f"Bearer {budgets_token}"},
     )
     assert response.status_code == 422, response.content
     assert response["Content-Type"] == "application/problem+json"
@@ -280,11 +280,11 @@ def test_no_body_is_a_500(api, path, body):
         max_size=2,
     )
 )
-def test_no_budgets_document_is_a_500(client, ci_domain, ci_token, perf):
+def test_no_budgets_document_is_a_500(client, ci_domain, budgets_token, perf):
     response = client.put(
         "/api/v1/budgets",
         json.dumps({"perf": perf}),
         content_type="application/json",
-        headers={"Authorization": f"Bearer {ci_token}"},
+        headers={"Authorization": f"Bearer {budgets_token}"},
     )
     assert response.status_code in (200, 422), response.content

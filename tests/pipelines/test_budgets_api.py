@@ -1,14 +1,18 @@
 """GET/PUT /api/v1/budgets: a team keeps its budgets in its repository and
-applies them from CI with a `ci` token."""
+applies them from CI with a `budgets` token (reading takes `ci`)."""
 
 import json
 
 import pytest
 
-from dashboard.domains.services import ingest_token_create, ingest_token_revoke
-from dashboard.models import AuditEntry, PermissionDenial
+from dashboard.domains.services import (
+    ingest_token_create,
+    ingest_token_revoke,
+    membership_remove,
+)
+from dashboard.models import AuditEntry, IngestToken, PermissionDenial
 from pipelines.models import PerfBudget, QueryPlanBudget
-from tests.factories import DomainFactory
+from tests.factories import DomainFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +43,7 @@ def domain():
     return DomainFactory(slug="paiements")
 
 
-def auth(domain, scopes=("ci",)):
+def auth(domain, scopes=("ci", "budgets")):
     token = ingest_token_create(domain=domain, name="ci", scopes=list(scopes))
     return {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
 
@@ -191,11 +195,96 @@ def test_a_revoked_token_is_a_401(client, domain):
 
 
 def test_a_token_without_the_ci_scope_is_a_403_and_counted(client, domain):
-    response = put(client, auth(domain, scopes=("slo",)), DOCUMENT)
+    response = client.get(URL, **auth(domain, scopes=("slo",)))
     assert response.status_code == 403
     assert "'ci'" in response.json()["detail"]
+    response = put(client, auth(domain, scopes=("slo",)), DOCUMENT)
+    assert response.status_code == 403
+    assert "'budgets'" in response.json()["detail"]
     assert not PerfBudget.objects.exists()
-    assert PermissionDenial.objects.filter(status_code=403, domain=domain).exists()
+    assert PermissionDenial.objects.filter(status_code=403, domain=domain).count() == 2
+
+
+def test_a_ci_token_reads_budgets_but_cannot_replace_them(client, domain):
+    """Even an engineer's `ci` token: replacing budgets is a domain admin's act."""
+    engineer = UserFactory()
+    member(engineer, domain, "engineer")
+    token = ingest_token_create(domain=domain, name="ci", scopes=["ci"], actor=engineer)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+    assert client.get(URL, **headers).status_code == 200
+    response = put(client, headers, DOCUMENT)
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    assert "'budgets' scope" in response.json()["detail"]
+    assert not PerfBudget.objects.exists()
+    assert PermissionDenial.objects.filter(
+        status_code=403, domain=domain, action="ingest.budgets"
+    ).exists()
+
+
+def test_a_demoted_admins_budgets_token_stops_replacing_budgets(client, domain):
+    admin = UserFactory()
+    member(admin, domain, "admin")
+    token = ingest_token_create(
+        domain=domain, name="budgets", scopes=["ci", "budgets"], actor=admin
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+    assert put(client, headers, DOCUMENT).status_code == 200
+
+    member(admin, domain, "engineer")  # demoted: no manage_budgets any more
+    response = put(client, headers, {"perf": [{"p95_ms_max": 1}]})
+    assert response.status_code == 403
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
+    detail = response.json()["detail"]
+    assert "'manage_budgets'" in detail and admin.get_username() in detail
+    assert PerfBudget.objects.count() == 2  # the first document, untouched
+    denial = PermissionDenial.objects.get(status_code=403, action="ingest.budgets")
+    assert (denial.domain, denial.user) == (domain, admin)
+    # What the engineer role still allows keeps working.
+    assert client.get(URL, **headers).status_code == 200
+
+    member(admin, domain, "admin")  # promoted again: the token works again
+    assert put(client, headers, DOCUMENT).status_code == 200
+
+
+def test_a_removed_members_token_stops_working(client, domain):
+    engineer = UserFactory()
+    membership = member(engineer, domain, "engineer")
+    token = ingest_token_create(domain=domain, name="ci", scopes=["ci"], actor=engineer)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+    assert client.get(URL, **headers).status_code == 200
+    membership_remove(membership=membership)
+    assert client.get(URL, **headers).status_code == 403
+
+
+def test_a_deleted_creators_token_grants_nothing(client, domain):
+    """created_by becomes NULL when the user is deleted: that must not turn the
+    token into an operator's one."""
+    admin = UserFactory()
+    member(admin, domain, "admin")
+    token = ingest_token_create(
+        domain=domain, name="budgets", scopes=["ci", "budgets"], actor=admin
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
+    assert put(client, headers, DOCUMENT).status_code == 200
+    admin.delete()
+    response = put(client, headers, DOCUMENT)
+    assert response.status_code == 403
+    assert "(a deleted user)" in response.json()["detail"]
+    assert client.get(URL, **headers).status_code == 403
+
+
+def test_an_operator_token_may_carry_budgets_and_records_who(domain):
+    from django.core.management import call_command
+
+    call_command("create_ingest_token", domain.slug, "--scope", "budgets")
+    entry = AuditEntry.objects.get(action="token.create")
+    assert entry.actor is None and entry.actor_label.startswith("operator ")
+    assert entry.after["scopes"] == ["budgets"]
+    token = IngestToken.objects.get()
+    assert token.created_by is None
+    assert token.minted_by_operator == entry.actor_label
 
 
 def test_other_methods_are_refused_with_allow(client, domain):

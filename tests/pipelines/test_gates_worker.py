@@ -138,7 +138,7 @@ def test_from_ci_upload_to_github_status_with_published_files(
 ):
     """What CI does: budgets applied, a run, a real pytest JUnit report, a real
     EXPLAIN; GitHub ends up with the verdicts."""
-    token = ingest_token_create(domain=repo.domain, name="ci", scopes=["ci"])
+    token = ingest_token_create(domain=repo.domain, name="ci", scopes=["ci", "budgets"])
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token.plaintext}"}
     budgets = {
         "query_plans": [

@@ -179,7 +179,57 @@ def test_a_signed_body_that_is_not_a_json_object_is_400(client, ci_domain, body)
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_declared_length_over_25_mb_is_413_without_reading(client, ci_domain):
+def test_the_signature_is_checked_chunk_by_chunk():
+    """The streaming check equals the one-shot HMAC over the whole body, however
+    the body is cut into chunks."""
+    body = bytes(random.Random(7).randrange(256) for _ in range(200_000))
+    header = webhooks.signature_for(body, "s3cret")
+    for size in (1, 7, 64 * 1024, len(body)):
+        check = webhooks.SignatureCheck(header=header, secrets=("s3cret",))
+        for start in range(0, len(body), size):
+            check.update(body[start : start + size])
+        assert check.valid()
+    tampered = webhooks.SignatureCheck(header=header, secrets=("s3cret",))
+    tampered.update(body[:-1] + b"!")
+    assert not tampered.valid()
+    assert not webhooks.SignatureCheck(header=None, secrets=("s3cret",)).valid()
+    assert not webhooks.SignatureCheck(header="sha1=abc", secrets=("s3cret",)).valid()
+    assert not webhooks.SignatureCheck(header=header, secrets=("",)).valid()
+
+
+def test_a_multi_chunk_delivery_is_verified_while_streaming_and_kept_exactly(
+    client, ci_domain, monkeypatch
+):
+    """A body of several 64 KiB chunks: the HMAC sees every chunk once, as it is
+    read, and the stored body is the exact raw bytes."""
+    seen = []
+    original = webhooks.SignatureCheck.update
+
+    def spy(self, chunk):
+        seen.append(len(chunk))
+        original(self, chunk)
+
+    monkeypatch.setattr(webhooks.SignatureCheck, "update", spy)
+    body = json.dumps({"pad": "é" * 150_000, "zero": "\u0000"}).encode()
+    response = deliver(client, "push", body, delivery_id="chunks")
+    assert response.status_code == 202
+    assert len(seen) > 1 and sum(seen) == len(body)
+    assert bytes(WebhookDelivery.objects.get(delivery_id="chunks").body) == body
+    seen.clear()
+    response = deliver(client, "push", body, secret="wrong")
+    assert response.status_code == 401 and sum(seen) == len(body)
+
+
+def test_a_declared_length_over_25_mb_is_413_without_reading(
+    client, ci_domain, monkeypatch
+):
+    from django.test.client import FakePayload
+
+    def never(*args, **kwargs):
+        raise AssertionError("the body was read")
+
+    monkeypatch.setattr(FakePayload, "read", never)
+    monkeypatch.setattr(FakePayload, "readline", never, raising=False)
     response = client.post(
         WEBHOOK_URL,
         b"{}",

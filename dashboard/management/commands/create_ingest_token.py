@@ -4,6 +4,8 @@ Prints what it did, then the token alone on the last line, so scripts can take
 it with `| tail -n 1`. The token is shown this once; only its hash is stored.
 """
 
+import getpass
+
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.domains import policy, services
@@ -35,8 +37,10 @@ class Command(BaseCommand):
         name = name.strip() or "command line"
         if len(name) > 100:
             raise CommandError("--name is longer than 100 characters.")
+        # Operator-level: any scope, not bound to a member's role; the audit
+        # entry records who ran the command.
         issued = services.ingest_token_create(
-            domain=domain, name=name, scopes=scopes, actor=None
+            domain=domain, name=name, scopes=scopes, actor=None, operator=_operator()
         )
         self.stdout.write(
             f"Created token {issued.token.prefix} ({name!r}) for domain {slug} "
@@ -44,3 +48,10 @@ class Command(BaseCommand):
             "shown only this once. The token:"
         )
         self.stdout.write(issued.plaintext)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        return "unknown"
