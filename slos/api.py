@@ -23,13 +23,15 @@ from slos.schemas import (
 from slos.specs import SpecsRefused
 
 SLO = TokenAuth(scope="slo")
+# Changing definitions is a domain admin's right (manage_slos): its own scope.
+SLO_DEFINITIONS = TokenAuth(scope="slo_definitions")
 IMPORT_MAX_BYTES = 1_000_000
 router = Router(tags=["slos"])
 
 
 @router.post(
     "/slos/import",
-    auth=SLO,
+    auth=SLO_DEFINITIONS,
     response={200: SloImportOut, **problems(400, 401, 403, 413, 422)},
     url_name="slos-import",
     summary="Import SLO definitions (OpenSLO, Sloth or Pyrra YAML)",

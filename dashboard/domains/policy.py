@@ -66,7 +66,8 @@ def permission(action: str) -> str:
 class TokenScope(models.TextChoices):
     CI = "ci", "CI runs, test results, performance, query plans; reading budgets"
     BUDGETS = "budgets", "Replacing the domain's performance and query-plan budgets"
-    SLO = "slo", "SLI data and SLO definitions"
+    SLO = "slo", "SLI data; reading SLOs, their status and alerts"
+    SLO_DEFINITIONS = "slo_definitions", "Importing and changing SLO definitions"
     INCIDENTS = "incidents", "Incident reports"
     SCHEMA = "schema", "Entity graphs and schema snapshots"
 
@@ -80,6 +81,7 @@ SCOPE_REQUIRES: dict[str, str] = {
         (TokenScope.CI, Action.MANAGE_TOKENS),
         (TokenScope.BUDGETS, Action.MANAGE_BUDGETS),
         (TokenScope.SLO, Action.MANAGE_TOKENS),
+        (TokenScope.SLO_DEFINITIONS, Action.MANAGE_SLOS),
         (TokenScope.INCIDENTS, Action.MANAGE_TOKENS),
         (TokenScope.SCHEMA, Action.MANAGE_TOKENS),
     ]

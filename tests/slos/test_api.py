@@ -30,7 +30,18 @@ def auth(domain, scopes=("slo",)):
 
 def import_file(client, domain, text, **query):
     url = "/api/v1/slos/import" + ("?dry_run=true" if query.get("dry_run") else "")
-    return client.post(url, text, content_type="application/yaml", **auth(domain))
+    return client.post(
+        url, text, content_type="application/yaml", **auth(domain, ("slo_definitions",))
+    )
+
+
+def test_feeding_points_does_not_allow_changing_definitions(client, domain):
+    response = client.post(
+        "/api/v1/slos/import", SLOTH, content_type="application/yaml", **auth(domain)
+    )
+    assert response.status_code == 403
+    assert "slo_definitions" in response.json()["detail"]
+    assert not Slo.objects.exists()
 
 
 def test_import_is_idempotent_and_a_change_shows_its_diff(client, domain):
