@@ -40,12 +40,12 @@ def test_deep_json_on_every_json_post_is_a_400_problem(api, path, body):
 
 
 @pytest.mark.parametrize("body", DEEP_BODIES, ids=["array", "object", "limit+1"])
-def test_deep_json_in_the_budgets_put_is_a_400_problem(api, body):
-    response = api.client.put(
+def test_deep_json_in_the_budgets_put_is_a_400_problem(client, budgets_token, body):
+    response = client.put(
         "/api/v1/budgets",
         body,
         content_type="application/json",
-        headers=api.headers(),
+        headers={"Authorization": f"Bearer {budgets_token}"},
     )
     assert "deeper than" in assert_problem(response, 400)["detail"]
 
