@@ -9,7 +9,7 @@ from tests.factories import DomainFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 ARGS = {"slug": "csp-zq", "pk": 999_999, "id": 999_999, "sha": "a" * 40,
-        "panel": "ci-health", "unknown": "nope"}  # fmt: skip
+        "panel": "ci-health", "unknown": "nope", "slo_id": 999_999}  # fmt: skip
 
 
 def every_url() -> list[str]:
