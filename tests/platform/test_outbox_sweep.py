@@ -42,3 +42,25 @@ def test_the_sweeper_fails_a_row_it_has_enqueued_too_often(settings):
     assert "after 3 enqueues" in tired.error and tired.can_replay
     fresh.refresh_from_db()
     assert (fresh.state, fresh.enqueue_count) == (OutboxState.PENDING, 3)
+
+
+def test_a_replayed_row_gets_a_fresh_allowance(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_MAX_ENQUEUES = 3
+    long_ago = timezone.now() - timedelta(hours=1)
+    tired = stored({"n": "replayed"})
+    WebhookDelivery.objects.filter(pk=tired.pk).update(
+        enqueue_count=3, enqueued_at=long_ago
+    )
+    with mock.patch.object(platform_services.app, "send_task"):
+        platform_services.outbox_sweep()
+    tired.refresh_from_db()
+    assert tired.state == OutboxState.FAILED
+    webhooks.delivery_replay(delivery=tired)  # after the fix
+    WebhookDelivery.objects.filter(pk=tired.pk).update(enqueued_at=long_ago)
+    with mock.patch.object(platform_services.app, "send_task") as send:
+        assert platform_services.outbox_sweep() == 1  # sent again, not failed
+    assert send.call_args.kwargs["args"] == [tired.pk]
+    tired.refresh_from_db()
+    assert (tired.state, tired.replay_count) == (OutboxState.PENDING, 1)

@@ -275,7 +275,9 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.error = ""
     delivery.replay_count += 1
     delivery.enqueued_at = timezone.now()
-    delivery.enqueue_count += 1
+    # A replay starts a fresh allowance of enqueues (OUTBOX_MAX_ENQUEUES): the
+    # sweeper must not fail it again for the attempts before the fix.
+    delivery.enqueue_count = 1
     delivery.save()
     enqueue_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
     return delivery
