@@ -55,6 +55,29 @@ JUNIT_CONTENT_TYPES = ("application/xml", "text/xml", "application/junit+xml")
 CI = TokenAuth(scope="ci")
 router = Router(tags=["ingestion"])
 
+# OpenAPI links: what a client (and the stateful fuzzer) may do next with an
+# answer's `id`.
+RUN_LINKS = {
+    "links": {
+        "GetRun": {
+            "operationId": "pipelines_ingest_api_ci_run",
+            "parameters": {"id": "$response.body#/id"},
+        },
+        "UploadJUnit": {
+            "operationId": "pipelines_ingest_api_ci_run_junit",
+            "parameters": {"id": "$response.body#/id"},
+        },
+    }
+}
+REPORT_LINKS = {
+    "links": {
+        "GetReport": {
+            "operationId": "pipelines_ingest_api_ci_report",
+            "parameters": {"id": "$response.body#/id"},
+        }
+    }
+}
+
 
 # --- GitHub webhooks ----------------------------------------------------------------
 WEBHOOK_OPENAPI = {
@@ -214,6 +237,7 @@ def ci_runs_list(request: HttpRequest, filters: Query[RunFilters]):
     },
     url_name="ci-runs",
     summary="Create or advance a CI run",
+    openapi_extra={"responses": {"201": RUN_LINKS, "200": RUN_LINKS}},
 )
 @idempotent(auth=CI, max_bytes=JSON_BODY_LIMIT)
 def ci_run_upsert(request: HttpRequest, payload: RunIn, response: HttpResponse):
@@ -286,6 +310,7 @@ JUNIT_OPENAPI = {
             },
         },
     },
+    "responses": {"202": REPORT_LINKS},
 }
 
 

@@ -86,3 +86,47 @@ def test_every_operation_answers_as_documented(
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     answers_as_documented()
+
+
+def test_the_document_links_a_new_run_to_what_comes_next():
+    responses = SCHEMA.raw_schema["paths"]["/api/v1/ci/runs"]["post"]["responses"]
+    assert set(responses["201"]["links"]) == {"GetRun", "UploadJUnit"}
+
+
+def test_stateful_sequences_follow_the_links(ci_token, app_in_test_transaction):
+    """Sequences of calls along the document's links (create a run, read it,
+    upload a report to it, read the report): every step answers as documented."""
+    headers = {"Authorization": f"Bearer {ci_token}"}
+    followed: list[tuple[str, int]] = []
+
+    class Machine(SCHEMA.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def before_call(self, case):
+            # Runs of the one mapped repository, so sequences get past the
+            # "not mapped" 422 and the links lead somewhere.
+            if case.operation.label == "POST /api/v1/ci/runs" and isinstance(
+                case.body, dict
+            ):
+                case.body["repository"] = "octo-org/octo-repo"
+
+        def after_call(self, response, case):
+            if "{id}" in case.operation.path:
+                followed.append((case.operation.label, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Machine.run(
+        settings=settings(
+            max_examples=max(5, MAX_EXAMPLES // 2),
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links were followed to a run the sequence created (not only 404s).
+    assert ("GET /api/v1/ci/runs/{id}", 200) in followed, followed[:20]
