@@ -153,7 +153,6 @@ def _openslo_indicator(r: _Reader, sli_spec: object, path: str) -> dict[str, Any
 
 
 def _openslo_v1(r: _Reader, doc: dict, slis: dict[str, dict]) -> list[SloSpec]:
-    name = r.name(r.get(doc, "metadata.name"), "metadata.name")
     spec = r.get(doc, "spec") or {}
     if "indicatorRef" in spec:
         ref = str(spec["indicatorRef"])
@@ -168,24 +167,12 @@ def _openslo_v1(r: _Reader, doc: dict, slis: dict[str, dict]) -> list[SloSpec]:
         r.fail("spec.timeWindow", "needs exactly one window")
         windows = [{}]
     window = r.duration(windows[0].get("duration"), "spec.timeWindow[0].duration")
-    budgeting = BUDGETING.get(str(spec.get("budgetingMethod")))
-    if budgeting is None:
-        r.fail("spec.budgetingMethod", f"one of {', '.join(BUDGETING)}")
-    return _objectives(
-        r,
-        spec,
-        name=name,
-        display_name=str((doc.get("metadata") or {}).get("displayName") or name),
-        window=window,
-        rolling=bool(windows[0].get("isRolling", True)),
-        budgeting=budgeting or "occurrences",
-        indicator=indicator,
-        source_format=str(doc.get("apiVersion")),
+    return _openslo_objectives(
+        r, doc, window=window, window_spec=windows[0], indicator=indicator
     )
 
 
 def _openslo_v1alpha(r: _Reader, doc: dict) -> list[SloSpec]:
-    name = r.name(r.get(doc, "metadata.name"), "metadata.name")
     spec = r.get(doc, "spec") or {}
     windows = spec.get("timeWindows") or []
     window = timedelta(0)
@@ -198,23 +185,34 @@ def _openslo_v1alpha(r: _Reader, doc: dict) -> list[SloSpec]:
         r.fail("spec.timeWindows[0]", "needs a unit (Second…Week) and a count > 0")
     else:
         window = timedelta(seconds=unit * count)
-    budgeting = BUDGETING.get(str(spec.get("budgetingMethod")))
-    if budgeting is None:
-        r.fail("spec.budgetingMethod", f"one of {', '.join(BUDGETING)}")
     indicator = {
         "kind": "threshold",
         "query": _query(spec.get("indicator", {}).get("thresholdMetric")),
     }
+    return _openslo_objectives(
+        r, doc, window=window, window_spec=windows[0], indicator=indicator
+    )
+
+
+def _openslo_objectives(
+    r: _Reader, doc: dict, *, window: timedelta, window_spec: dict, indicator: dict
+) -> list[SloSpec]:
+    """What both OpenSLO versions share: budgeting method, names, objectives."""
+    spec = doc.get("spec") or {}
+    name = r.name(r.get(doc, "metadata.name"), "metadata.name")
+    budgeting = BUDGETING.get(str(spec.get("budgetingMethod")))
+    if budgeting is None:
+        r.fail("spec.budgetingMethod", f"one of {', '.join(BUDGETING)}")
     return _objectives(
         r,
         spec,
         name=name,
         display_name=str((doc.get("metadata") or {}).get("displayName") or name),
         window=window,
-        rolling=bool(windows[0].get("isRolling", True)),
+        rolling=bool(window_spec.get("isRolling", True)),
         budgeting=budgeting or "occurrences",
         indicator=indicator,
-        source_format="openslo/v1alpha",
+        source_format=str(doc.get("apiVersion")),
     )
 
 
