@@ -63,6 +63,7 @@ def slo_status(slo: Slo, *, at: datetime) -> SloStatus:
     counts = series.counts(at=at, window=window)
     slices = None
     sli = counts.sli
+    budget = maths.error_budget(counts, slo.objective)
     if slo.budgeting == Budgeting.TIMESLICES and slo.slice_window_seconds:
         slices = maths.timeslices(
             series,
@@ -72,12 +73,17 @@ def slo_status(slo: Slo, *, at: datetime) -> SloStatus:
             slice_target=slo.slice_target or slo.objective,
         )
         sli = slices.sli
+        # The budget is counted in slices: (1 − O) of the judged slices may be bad.
+        budget = maths.error_budget(
+            maths.Counts(float(slices.good_slices), float(slices.slices_with_data)),
+            slo.objective,
+        )
     return SloStatus(
         slo=slo,
         at=at,
         window=counts,
         sli=sli,
-        budget=maths.error_budget(counts, slo.objective),
+        budget=budget,
         burn_rates={
             name: maths.burn_rate(series.counts(at=at, window=w), slo.objective)
             for name, w in maths.BURN_WINDOWS.items()

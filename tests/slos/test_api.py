@@ -301,3 +301,34 @@ def test_evaluating_an_earlier_instant_never_rewrites_history(client, domain):
     assert fired
     slos_evaluate(at=T0 + timedelta(minutes=30))  # late, out of order
     assert set(slo.alerts.values_list("pk", "fired_at")) == fired
+
+
+def test_a_timeslices_slo_counts_its_sli_and_budget_in_slices(client, domain):
+    from pathlib import Path as _Path
+
+    from slos.selectors import slo_status
+
+    shared = _Path(__file__).resolve().parents[3] / "shared" / "testdata" / "openslo"
+    if not shared.is_dir():
+        pytest.fail(f"the shared test data is missing: {shared}")
+    text = (
+        shared
+        / "openslo-spec__treat-low-traffic-as-equally-important__timeslices-slo.yaml"
+    ).read_text()
+    assert import_file(client, domain, text).status_code == 200
+    slo = Slo.objects.get(name="service-availability")  # 99.95%, slices of 1m at 95%
+    # 100 minutes with data, two of them below the slice target.
+    points = minutes(T0, 98, good=1000) + minutes(
+        T0 + timedelta(minutes=98), 2, good=900
+    )
+    client.post(
+        "/api/v1/sli",
+        {"slo": slo.name, "points": points},
+        content_type="application/json",
+        **auth(domain),
+    )
+    status = slo_status(slo, at=T0 + timedelta(minutes=99))
+    assert status.sli == pytest.approx(98 / 100)
+    assert status.timeslices.slices_with_data == 100
+    # (1 − 0.9995) × 100 slices may be bad; 2 were.
+    assert status.budget.remaining == pytest.approx(1 - 2 / (0.0005 * 100))
