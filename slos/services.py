@@ -128,6 +128,45 @@ def slos_import(
     return outcome
 
 
+@transaction.atomic
+def slo_save(
+    *,
+    domain: Domain,
+    name: str,
+    definition: dict[str, Any],
+    actor: AbstractBaseUser | None,
+    slo: Slo | None = None,
+) -> Upserted[Slo]:
+    """Create an SLO by hand, or change one (a domain admin's form); audited with
+    what changed. The same values again change nothing."""
+    if slo is None:
+        slo = Slo.objects.create(
+            domain=domain, name=name, source_format="manual", **definition
+        )
+        audit_record(
+            actor=actor, action="slo.create", domain=domain, obj=slo, after=definition
+        )
+        return Upserted(slo, "created")
+    slo = Slo.objects.select_for_update().get(pk=slo.pk)
+    diff = {
+        f: [getattr(slo, f), v] for f, v in definition.items() if getattr(slo, f) != v
+    }
+    if not diff:
+        return Upserted(slo, "unchanged")
+    for field_name, (_, value) in diff.items():
+        setattr(slo, field_name, value)
+    slo.save()
+    audit_record(
+        actor=actor,
+        action="slo.update",
+        domain=domain,
+        obj=slo,
+        before={f: v[0] for f, v in diff.items()},
+        after={f: v[1] for f, v in diff.items()},
+    )
+    return Upserted(slo, "updated")
+
+
 @dataclass(frozen=True)
 class SliCounts:
     ts: datetime

@@ -8,5 +8,7 @@ app_name = "slos"
 
 urlpatterns = [
     path("d/<slug:slug>/slos/", views.slo_list, name="slo-list"),
+    path("d/<slug:slug>/slos/new/", views.slo_create, name="slo-create"),
     path("d/<slug:slug>/slos/<int:pk>/", views.slo_detail, name="slo-detail"),
+    path("d/<slug:slug>/slos/<int:pk>/edit", views.slo_edit, name="slo-edit"),
 ]

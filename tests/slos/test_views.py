@@ -121,3 +121,79 @@ def test_one_slo_page_costs_the_same_with_twice_the_points(viewer_client, domain
     assert_constant_queries(
         more, lambda: viewer_client.get(url, {"at": T0.isoformat()})
     )
+
+
+@pytest.fixture
+def admin_client(client, domain):
+    user = UserFactory()
+    member(user, domain, "admin")
+    client.force_login(user)
+    return client
+
+
+def test_a_domain_admin_creates_and_edits_an_slo_and_it_is_audited(
+    admin_client, domain
+):
+    from dashboard.models import AuditEntry
+
+    response = admin_client.post(
+        reverse("slos:slo-create", args=[domain.slug]),
+        {
+            "name": "search-latency",
+            "objective_percent": "99.5",
+            "window_days": "28",
+            "min_events": "50",
+        },
+    )
+    slo = Slo.objects.get(domain=domain, name="search-latency")
+    assert response.status_code == 302 and response["Location"].endswith(f"/{slo.pk}/")
+    assert (slo.objective, slo.window_seconds, slo.min_events) == (
+        pytest.approx(0.995),
+        28 * 86400,
+        50,
+    )
+    edit = reverse("slos:slo-edit", args=[domain.slug, slo.pk])
+    admin_client.post(
+        edit,
+        {
+            "name": "ignored",
+            "objective_percent": "99.9",
+            "window_days": "28",
+            "min_events": "50",
+        },
+    )
+    slo.refresh_from_db()
+    assert slo.name == "search-latency" and slo.objective == pytest.approx(0.999)
+    change = AuditEntry.objects.get(domain=domain, action="slo.update")
+    assert change.before == {"objective": pytest.approx(0.995)}
+    assert change.after == {"objective": pytest.approx(0.999)}
+
+
+@pytest.mark.parametrize("objective", ["100", "0", "nan", "abc"])
+def test_an_impossible_objective_is_refused_on_the_form(
+    admin_client, domain, objective
+):
+    response = admin_client.post(
+        reverse("slos:slo-create", args=[domain.slug]),
+        {
+            "name": "x",
+            "objective_percent": objective,
+            "window_days": "30",
+            "min_events": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert not Slo.objects.exists()
+
+
+def test_viewers_may_read_but_not_change_slos(viewer_client, domain):
+    slo = make_slo(domain, "checkout")
+    detail = viewer_client.get(reverse("slos:slo-detail", args=[domain.slug, slo.pk]))
+    assert "Edit this SLO" not in detail.content.decode()
+    response = viewer_client.post(
+        reverse("slos:slo-edit", args=[domain.slug, slo.pk]),
+        {"objective_percent": "50", "window_days": "1", "min_events": "0"},
+    )
+    assert response.status_code == 403
+    slo.refresh_from_db()
+    assert slo.objective == 0.99
