@@ -11,6 +11,22 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@signals.worker_init.connect
+def _refuse_development_key(**_: object) -> None:
+    """A worker, like the web server, will not run on the public key unless
+    DEBUG=1 (it signs sessions when it warms caches)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.startup import refuse_development_key
+
+    try:
+        refuse_development_key()
+    except ImproperlyConfigured as exc:
+        # Celery logs and ignores exceptions from signal handlers; this one must
+        # stop the worker.
+        raise SystemExit(f"worker not started: {exc}") from exc
+
+
 @signals.before_task_publish.connect
 def _attach_request_id(headers: dict | None = None, **_: object) -> None:
     """Carry the publishing request's id and trace into the task message."""

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(os.environ.get("CONTROLPLANE_RUN_DIR", BASE_DIR / ".run"))
@@ -40,11 +39,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or _DEV_SECRET
 SECRET_KEY_FALLBACKS = [
     key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key
 ]
-if not DEBUG and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured(
-        "Set SECRET_KEY (DEBUG is off unless DEBUG=1; `make run` sets both for "
-        "local development)."
-    )
+# Management commands (migrate, makemigrations, check…) run without a key; what
+# serves or processes requests refuses it when DEBUG is off (config.startup), so
+# a deploy that forgets SECRET_KEY fails loudly at start.
+DEVELOPMENT_KEY_IN_USE = SECRET_KEY == _DEV_SECRET
 
 ALLOWED_HOSTS = [
     h.strip()

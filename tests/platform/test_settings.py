@@ -35,10 +35,42 @@ def test_check_deploy_has_no_warnings_under_production_settings():
     assert "no issues" in result.stdout
 
 
+def serve(env: dict[str, str | None]) -> subprocess.CompletedProcess:
+    """Import the WSGI application, as gunicorn and runserver do."""
+    return subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
+        check=False,
+    )
+
+
 def test_debug_off_without_a_secret_key_refuses_to_start():
     env = {"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SECRET_KEY": ""}
-    result = manage("check", env=env)
+    result = serve(env)
     assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
+
+
+def test_a_worker_refuses_the_development_key_too():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "",
+        "CELERY_BROKER_URL": "memory://",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "worker not started: Set SECRET_KEY" in result.stdout + result.stderr
 
 
 def test_with_no_environment_debug_is_off_and_a_secret_key_is_required():
@@ -47,7 +79,9 @@ def test_with_no_environment_debug_is_off_and_a_secret_key_is_required():
         "DEBUG": None,
         "SECRET_KEY": None,
     }
-    result = manage("check", env=env)
+    # Management commands run (embedded defaults); serving refuses.
+    assert manage("check", env=env).returncode == 0
+    result = serve(env)
     assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
 
     env["SECRET_KEY"] = "a-real-production-secret-" + "k3y!" * 12
