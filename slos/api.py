@@ -8,6 +8,7 @@ from ninja import Query, Router
 
 from dashboard.domains.auth import TokenAuth
 from dashboard.platform.api import ApiProblem, problems
+from dashboard.platform.bodies import read_body
 from slos import selectors, services
 from slos.schemas import (
     SliIn,
@@ -49,10 +50,9 @@ def slos_import(request: HttpRequest):
     """The body is the file. Nothing of a refused file is stored: the answer
     lists every error with its document index and path. `?dry_run=true` says
     what would change without changing it."""
-    if len(request.body) > IMPORT_MAX_BYTES:
-        raise ApiProblem(413, f"A definition file is at most {IMPORT_MAX_BYTES} bytes.")
+    body = read_body(request, limit=IMPORT_MAX_BYTES)
     try:
-        text = request.body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiProblem(400, f"The file is not UTF-8: {exc}.") from exc
     dry_run = request.GET.get("dry_run", "").lower() in ("1", "true", "yes")

@@ -8,6 +8,7 @@ from ninja import Query, Router
 
 from dashboard.domains.auth import TokenAuth
 from dashboard.platform.api import ApiProblem, inline_schema, problems
+from dashboard.platform.bodies import read_body
 from dashboard.platform.json_input import json_loads
 from dashboard.platform.pagination import clamp_page_size, keyset_page
 from pipelines.gates import selectors as selectors_gates
@@ -22,7 +23,6 @@ from pipelines.gates.schemas import (
     VerdictOut,
 )
 from pipelines.gates.services import budgets as budget_services
-from pipelines.ingest.api_support import read_body
 
 SHA_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 MAX_BUDGET_BODY = 1_000_000

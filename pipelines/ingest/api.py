@@ -16,16 +16,10 @@ from config import request_context
 from dashboard.domains.auth import TokenAuth
 from dashboard.domains.services import permission_denial_record
 from dashboard.platform.api import ApiProblem, problems
+from dashboard.platform.bodies import body_chunks, declared_length, read_body
 from dashboard.platform.pagination import clamp_page_size, keyset_page
 from pipelines.ingest import selectors
-from pipelines.ingest.api_support import (
-    body_chunks,
-    declared_length,
-    idempotent,
-    json_object,
-    read_body,
-    repository_of,
-)
+from pipelines.ingest.api_support import idempotent, json_object, repository_of
 from pipelines.ingest.models import Run, TestReport
 from pipelines.ingest.schemas import (
     DeliveryAccepted,

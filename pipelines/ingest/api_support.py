@@ -1,8 +1,8 @@
-"""Plumbing for the pipelines' /api/v1 routers: raw bodies read within a limit
-(webhooks, JUnit uploads), the Idempotency-Key decorator for JSON POSTs, the
-repository of a token's domain."""
+"""Plumbing for the pipelines' /api/v1 routers: the Idempotency-Key decorator
+for JSON POSTs, JSON objects, the repository of a token's domain. (Raw bodies
+read within a limit: dashboard.platform.bodies.)"""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -14,6 +14,7 @@ from ninja.utils import contribute_operation_callback
 from dashboard.domains.auth import TokenAuth
 from dashboard.domains.models import Domain, Repository
 from dashboard.platform.api import ApiProblem
+from dashboard.platform.bodies import declared_length
 from dashboard.platform.json_input import json_loads
 from pipelines.ingest.services.idempotency import (
     HEADER,
@@ -30,48 +31,6 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "description": "Retry safely: the same key and body replay the first answer "
     "(header Idempotent-Replayed: true); the same key with another body is a 409.",
 }
-
-
-def declared_length(request: HttpRequest) -> int | None:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
-
-
-def body_chunks(request: HttpRequest, size: int = 64 * 1024) -> Iterator[bytes]:
-    """The raw body in chunks, straight from the stream (never request.body,
-    whose size check trusts Content-Length alone)."""
-    while True:
-        chunk = request.read(size)
-        if not chunk:
-            return
-        yield chunk
-
-
-def read_body(
-    request: HttpRequest,
-    *,
-    limit: int,
-    on_chunk: Callable[[bytes], None] | None = None,
-) -> bytes:
-    """The whole body, refused with 413 once Content-Length (before reading a
-    byte) or the bytes actually sent pass `limit`. `on_chunk` sees every chunk
-    as it arrives (the webhook's signature is computed that way)."""
-    declared = declared_length(request)
-    if declared is not None and declared > limit:
-        raise ApiProblem(413, f"The body is {declared} bytes; the limit is {limit}.")
-    parts, size = [], 0
-    for chunk in body_chunks(request):
-        size += len(chunk)
-        if size > limit:
-            raise ApiProblem(
-                413, f"The body is larger than the limit of {limit} bytes."
-            )
-        if on_chunk is not None:
-            on_chunk(chunk)
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def json_object(body: bytes) -> dict:

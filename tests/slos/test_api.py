@@ -332,3 +332,14 @@ def test_a_timeslices_slo_counts_its_sli_and_budget_in_slices(client, domain):
     assert status.timeslices.slices_with_data == 100
     # (1 − 0.9995) × 100 slices may be bad; 2 were.
     assert status.budget.remaining == pytest.approx(1 - 2 / (0.0005 * 100))
+
+
+def test_an_oversized_definition_file_is_a_413_before_it_is_read(client, domain):
+    response = client.post(
+        "/api/v1/slos/import",
+        "#" * 1_000_001,
+        content_type="application/yaml",
+        **auth(domain, ("slo_definitions",)),
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
