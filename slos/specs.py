@@ -161,7 +161,12 @@ def _openslo_v1(r: _Reader, doc: dict, slis: dict[str, dict]) -> list[SloSpec]:
             r.fail("spec.indicatorRef", f"no SLI named {ref!r} in this file")
     else:
         sli_spec = r.get(doc, "spec.indicator.spec")
-    indicator = _openslo_indicator(r, sli_spec, "spec.indicator.spec")
+    # A missing indicator was reported once above; do not report it again.
+    indicator = (
+        _openslo_indicator(r, sli_spec, "spec.indicator.spec")
+        if sli_spec is not None
+        else {}
+    )
     windows = spec.get("timeWindow") or []
     if not isinstance(windows, list) or len(windows) != 1:
         r.fail("spec.timeWindow", "needs exactly one window")

@@ -103,6 +103,9 @@ def test_a_refused_file_names_every_error_and_its_place():
     assert (1, "spec.timeWindow[0].duration") in places  # "28 days"
     assert (1, "spec.objectives[0].target") in places  # 1.5
     assert "between 0 and 1" in str(refused.value)
+    # Each problem once: the missing SLI is not also reported as a missing indicator.
+    assert (1, "spec.indicator.spec") not in places
+    assert len(refused.value.errors) == len(places)
 
 
 def test_not_yaml_is_refused_with_its_line():
