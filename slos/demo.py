@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dashboard.domains.models import Domain
 from slos.models import SliPoint, Slo
-from slos.services import slos_evaluate, slos_import
+from slos.services import SliCounts, sli_points_record, slos_evaluate, slos_import
 
 DEMO_SLOS = """\
 version: "prometheus/v1"
@@ -48,18 +48,16 @@ def load(sender: object = None, **_: object) -> None:
         if SliPoint.objects.filter(slo=slo, ts__gt=now - timedelta(hours=1)).exists():
             continue
         burning = slo.name == "checkout-availability"
-        SliPoint.objects.bulk_create(
-            (
-                SliPoint(
-                    slo=slo,
+        sli_points_record(
+            slo=slo,
+            points=[
+                SliCounts(
                     ts=now - timedelta(minutes=m),
                     good=(700 if burning and m in outage else 999 - m % 3),
                     total=1000,
                 )
                 for m in range(MINUTES)
-            ),
-            batch_size=2_000,
-            ignore_conflicts=True,
+            ],
         )
     for minutes_ago in (130, 0):
         slos_evaluate(at=now - timedelta(minutes=minutes_ago))

@@ -9,9 +9,9 @@ binary searches — evaluating every window of an SLO costs O(log n) each.
 
 import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
@@ -51,6 +51,30 @@ ALERT_RULES: tuple[AlertRule, ...] = (
     AlertRule("ticket", "3d", "6h", 0.10),
 )
 DEFAULT_MIN_EVENTS = 100
+
+
+def hour_end(ts: datetime) -> datetime:
+    """The end of the UTC hour (hour_end − 1 h, hour_end] that holds `ts`."""
+    floor = hour_floor(ts)
+    return floor if floor == ts else floor + HOUR
+
+
+def hour_floor(ts: datetime) -> datetime:
+    """The UTC hour boundary at or before `ts`."""
+    return ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def runs(
+    moments: list[datetime], *, step: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """Sorted moments cut into runs of consecutive steps: [(first, last), …]."""
+    found: list[tuple[datetime, datetime]] = []
+    for moment in moments:
+        if found and moment - found[-1][1] == step:
+            found[-1] = (found[-1][0], moment)
+        else:
+            found.append((moment, moment))
+    return found
 
 
 @dataclass(frozen=True)
@@ -155,13 +179,27 @@ def alert_conditions(
     at: datetime,
     min_events: float = DEFAULT_MIN_EVENTS,
 ) -> list[AlertCondition]:
-    """The four multiwindow multi-burn-rate conditions at `at`: each fires when
-    both burn rates are strictly above its factor and the long window has
-    enough events."""
+    """The four conditions at `at`, from a series of points."""
+    counts = {name: series.counts(at=at, window=w) for name, w in BURN_WINDOWS.items()}
+    return alert_conditions_of(
+        counts, objective=objective, slo_window=slo_window, min_events=min_events
+    )
+
+
+def alert_conditions_of(
+    counts: Mapping[str, Counts],
+    *,
+    objective: float,
+    slo_window: timedelta,
+    min_events: float = DEFAULT_MIN_EVENTS,
+) -> list[AlertCondition]:
+    """The four multiwindow multi-burn-rate conditions, from the counts of each
+    window in BURN_WINDOWS: each fires when both burn rates are strictly above
+    its factor and the long window has enough events."""
     conditions = []
     for rule in ALERT_RULES:
-        long = series.counts(at=at, window=BURN_WINDOWS[rule.long_window])
-        short = series.counts(at=at, window=BURN_WINDOWS[rule.short_window])
+        long = counts[rule.long_window]
+        short = counts[rule.short_window]
         factor = rule.factor(slo_window)
         long_burn = burn_rate(long, objective)
         short_burn = burn_rate(short, objective)

@@ -54,7 +54,10 @@ class SliPoint(models.Model):
     """Good and total events of one interval ending at `ts`; one per (slo, ts):
     a repeat replaces it."""
 
-    slo = models.ForeignKey(Slo, on_delete=models.CASCADE, related_name="points")
+    # The unique (slo, ts) index serves every read by SLO; no second index.
+    slo = models.ForeignKey(
+        Slo, on_delete=models.CASCADE, related_name="points", db_index=False
+    )
     ts = models.DateTimeField()
     good = models.BigIntegerField()
     total = models.BigIntegerField()
@@ -70,6 +73,29 @@ class SliPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slo_id}@{self.ts:%Y-%m-%d %H:%M}: {self.good}/{self.total}"
+
+
+class SliHour(models.Model):
+    """The SLI points of one SLO summed per hour: the hour (hour_end − 1 h,
+    hour_end], the same half-open convention as every window. Kept by
+    `sli_points_record` in the transaction that writes the points, so a window of
+    whole hours reads one row per hour instead of one per point (docs/slos.md,
+    "Storage")."""
+
+    slo = models.ForeignKey(
+        Slo, on_delete=models.CASCADE, related_name="hours", db_index=False
+    )
+    hour_end = models.DateTimeField()
+    good = models.BigIntegerField()
+    total = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slo", "hour_end"], name="uniq_sli_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slo_id}@{self.hour_end:%Y-%m-%d %H:%M}: {self.good}/{self.total}"
 
 
 class SloAlert(models.Model):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from config.tasks import enqueue_on_commit
@@ -16,7 +16,7 @@ from dashboard.domains.services import audit_record
 from dashboard.platform.upserts import Upserted
 from slos import maths, notify
 from slos.models import AlertWebhook, SliPoint, Slo, SloAlert
-from slos.selectors import alert_series
+from slos.selectors import window_counts
 from slos.specs import SloSpec, specs_parse
 
 # What a definition decides; the rest of an Slo row is bookkeeping.
@@ -174,10 +174,36 @@ class SliCounts:
     total: int
 
 
+# Re-sum the hours (hour_end − 1 h, hour_end], in UTC, of a range of points.
+_HOURS_REFRESH = """
+    INSERT INTO slos_slihour (slo_id, hour_end, good, total)
+    SELECT slo_id,
+           date_trunc('hour', ts - interval '1 microsecond', 'UTC') + interval '1 hour',
+           sum(good), sum(total)
+      FROM slos_slipoint
+     WHERE slo_id = %(slo)s AND ts > %(since)s AND ts <= %(until)s
+     GROUP BY 1, 2
+    ON CONFLICT (slo_id, hour_end)
+    DO UPDATE SET good = EXCLUDED.good, total = EXCLUDED.total
+"""
+
+
+@transaction.atomic
 def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
-    """Store points (a repeated ts replaces the earlier counts); returns how many
-    were written. The caller has validated 0 ≤ good ≤ total."""
-    rows = [SliPoint(slo=slo, ts=p.ts, good=p.good, total=p.total) for p in points]
+    """Store points (a repeated ts replaces the earlier counts) and re-sum the
+    hours they fall in; returns how many were written. The caller has validated
+    0 ≤ good ≤ total.
+
+    Writers of one SLO take turns (a lock on the SLO's row), so two calls that
+    touch the same hour cannot each sum it without the other's points."""
+    # One row per instant: within a call too, a later point replaces an earlier one.
+    latest = {p.ts: p for p in points}
+    rows = [
+        SliPoint(slo=slo, ts=p.ts, good=p.good, total=p.total) for p in latest.values()
+    ]
+    if not rows:
+        return 0
+    Slo.objects.select_for_update().filter(pk=slo.pk).values_list("pk").first()
     SliPoint.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -185,6 +211,14 @@ def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
         update_fields=["good", "total"],
         batch_size=2_000,
     )
+    hours = sorted({maths.hour_end(row.ts) for row in rows})
+    with connection.cursor() as cursor:
+        # Contiguous runs of touched hours, each re-summed by one statement.
+        for first, last in maths.runs(hours, step=maths.HOUR):
+            cursor.execute(
+                _HOURS_REFRESH,
+                {"slo": slo.pk, "since": first - maths.HOUR, "until": last},
+            )
     return len(rows)
 
 
@@ -195,23 +229,26 @@ class AlertTransition:
 
 
 @transaction.atomic
-def slo_alerts_evaluate(*, slo: Slo, at: datetime) -> list[AlertTransition]:
+def slo_alerts_evaluate(
+    *, slo: Slo, at: datetime, conditions: list[maths.AlertCondition] | None = None
+) -> list[AlertTransition]:
     """Open an alert for each condition that fires at `at` and has none open;
     resolve the open ones whose condition no longer fires. Evaluating the same
     instant again changes nothing, and an instant before the SLO's last alert
-    change changes nothing either: alert history never runs backwards."""
+    change changes nothing either: alert history never runs backwards.
+    `conditions` are the ones at `at` when the caller has them already."""
     last_change = SloAlert.objects.filter(slo=slo).aggregate(
         fired=Max("fired_at"), resolved=Max("resolved_at")
     )
     if any(moment is not None and at < moment for moment in last_change.values()):
         return []
-    conditions = maths.alert_conditions(
-        alert_series(slo, at=at),
-        objective=slo.objective,
-        slo_window=timedelta(seconds=slo.window_seconds),
-        at=at,
-        min_events=slo.min_events,
-    )
+    if conditions is None:
+        conditions = maths.alert_conditions_of(
+            window_counts([slo], at=at)[slo.pk],
+            objective=slo.objective,
+            slo_window=timedelta(seconds=slo.window_seconds),
+            min_events=slo.min_events,
+        )
     open_alerts = {
         (a.severity, a.long_window): a
         for a in SloAlert.objects.select_for_update().filter(
@@ -278,10 +315,31 @@ def alert_webhook_set(
     return hook, secret
 
 
-def slos_evaluate(*, at: datetime) -> int:
+def slos_evaluate(*, at: datetime, batch: int = 500) -> int:
     """Evaluate every SLO's alerts at `at` (the beat task, each minute); returns
-    the number of transitions."""
-    return sum(
-        len(slo_alerts_evaluate(slo=slo, at=at))
-        for slo in Slo.objects.using("default").order_by("pk").iterator()
-    )
+    the number of transitions. The windows of a batch of SLOs are summed in a
+    few queries (selectors.window_counts); only an SLO with a condition firing
+    or an alert open is written to."""
+    transitions = 0
+    slos = Slo.objects.using("default").order_by("pk")
+    last = 0
+    while chunk := list(slos.filter(pk__gt=last)[:batch]):
+        last = chunk[-1].pk
+        counts = window_counts(chunk, at=at)
+        with_open = set(
+            SloAlert.objects.using("default")
+            .filter(slo__in=chunk, resolved_at__isnull=True)
+            .values_list("slo_id", flat=True)
+        )
+        for slo in chunk:
+            conditions = maths.alert_conditions_of(
+                counts[slo.pk],
+                objective=slo.objective,
+                slo_window=timedelta(seconds=slo.window_seconds),
+                min_events=slo.min_events,
+            )
+            if slo.pk in with_open or any(c.firing for c in conditions):
+                transitions += len(
+                    slo_alerts_evaluate(slo=slo, at=at, conditions=conditions)
+                )
+    return transitions

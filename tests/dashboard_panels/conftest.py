@@ -192,7 +192,8 @@ class Builder:
     def slos(self, n: int):
         """n SLOs over two window lengths, each with an hour of points and an
         open alert (the SLO panel's query count must not grow with them)."""
-        from slos.models import SliPoint, Slo, SloAlert
+        from slos.models import Slo, SloAlert
+        from slos.services import SliCounts, sli_points_record
 
         now = timezone.now()
         start = Slo.objects.filter(domain=self.domain).count()
@@ -203,9 +204,12 @@ class Builder:
                 objective=0.999,
                 window_seconds=(7 if i % 2 else 30) * 86400,
             )
-            SliPoint.objects.bulk_create(
-                SliPoint(slo=slo, ts=now - timedelta(minutes=m), good=990, total=1000)
-                for m in range(60)
+            sli_points_record(
+                slo=slo,
+                points=[
+                    SliCounts(ts=now - timedelta(minutes=m), good=990, total=1000)
+                    for m in range(60)
+                ],
             )
             SloAlert.objects.create(
                 slo=slo,

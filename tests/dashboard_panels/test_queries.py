@@ -25,7 +25,7 @@ BUILD_QUERIES = {
     "gates": 3,  # repositories with their default-branch head, open PRs, verdicts
     "flaky": 1,
     "ingestion": 3,  # ingestion rollups, dead letters waiting, planner row counts
-    "slos": 5,  # SLOs, sums per window length (7d, 30d), last hour, open alerts
+    "slos": 5,  # SLOs, window sums (last two hours, window heads, whole hours), open alerts
 }
 
 

@@ -131,6 +131,23 @@ def test_a_repeated_point_replaces_the_earlier(client, domain):
     assert list(SliPoint.objects.values_list("good", "total")) == [(2, 2)]
 
 
+def test_a_point_repeated_within_one_call_keeps_the_last(client, domain):
+    import_file(client, domain, SLOTH)
+    ts = T0.isoformat()
+    send = {
+        "slo": "requests-availability",
+        "points": [
+            {"ts": ts, "good": 1, "total": 2},
+            {"ts": ts, "good": 7, "total": 9},
+        ],
+    }
+    answer = client.post(
+        "/api/v1/sli", send, content_type="application/json", **auth(domain)
+    )
+    assert answer.status_code < 300, answer.content
+    assert list(SliPoint.objects.values_list("good", "total")) == [(7, 9)]
+
+
 @pytest.mark.parametrize(
     ("point", "field"),
     [

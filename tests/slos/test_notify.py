@@ -13,9 +13,14 @@ import pytest
 from django.core.management import call_command
 
 from config.tasks import PermanentError, TransientError
-from slos.models import AlertWebhook, SliPoint, Slo, SloAlert
+from slos.models import AlertWebhook, Slo, SloAlert
 from slos.notify import SIGNATURE_HEADER, alert_post
-from slos.services import alert_webhook_set, slos_evaluate
+from slos.services import (
+    SliCounts,
+    alert_webhook_set,
+    sli_points_record,
+    slos_evaluate,
+)
 from tests.factories import DomainFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +61,12 @@ def burning_slo():
     slo = Slo.objects.create(
         domain=domain, name="checkout", objective=0.999, window_seconds=30 * 86400
     )
-    SliPoint.objects.bulk_create(
-        SliPoint(slo=slo, ts=T0 - timedelta(minutes=m), good=500, total=1000)
-        for m in range(60)
+    sli_points_record(
+        slo=slo,
+        points=[
+            SliCounts(ts=T0 - timedelta(minutes=m), good=500, total=1000)
+            for m in range(60)
+        ],
     )
     return slo
 

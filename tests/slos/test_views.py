@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from slos.models import SliPoint, Slo, SloAlert
-from slos.services import slos_evaluate
+from slos.models import Slo, SloAlert
+from slos.services import SliCounts, sli_points_record, slos_evaluate
 from tests.factories import DomainFactory, UserFactory, member
 from tests.support.queries import assert_constant_queries
 
@@ -36,14 +36,16 @@ def make_slo(domain, name, *, bad_share=0.0, minutes=120):
         indicator={"kind": "ratio", "good": "sum(ok)", "total": "sum(all)"},
         source_format="openslo/v1",
     )
-    SliPoint.objects.bulk_create(
-        SliPoint(
-            slo=slo,
-            ts=T0 - timedelta(minutes=m),
-            good=int(1000 * (1 - bad_share)),
-            total=1000,
-        )
-        for m in range(minutes)
+    sli_points_record(
+        slo=slo,
+        points=[
+            SliCounts(
+                ts=T0 - timedelta(minutes=m),
+                good=int(1000 * (1 - bad_share)),
+                total=1000,
+            )
+            for m in range(minutes)
+        ],
     )
     return slo
 
@@ -106,14 +108,16 @@ def test_one_slo_page_costs_the_same_with_twice_the_points(viewer_client, domain
     added = [0]
 
     def more(n):
-        SliPoint.objects.bulk_create(
-            SliPoint(
-                slo=slo,
-                ts=T0 - timedelta(hours=2, minutes=added[0] + i),
-                good=9,
-                total=10,
-            )
-            for i in range(n * 10)
+        sli_points_record(
+            slo=slo,
+            points=[
+                SliCounts(
+                    ts=T0 - timedelta(hours=2, minutes=added[0] + i),
+                    good=9,
+                    total=10,
+                )
+                for i in range(n * 10)
+            ],
         )
         added[0] += n * 10
 
