@@ -13,6 +13,9 @@ import structlog
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="")
 _traceparent: ContextVar[str] = ContextVar("traceparent", default="")
+# Set when a permission denial is recorded while handling the request in hand
+# (the control plane's own permission-denials SLI reads it).
+_denied: ContextVar[bool] = ContextVar("denied", default=False)
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _TRACEPARENT_RE = re.compile(
@@ -50,6 +53,7 @@ def bind(*, request_id: str, traceparent: str = "", **extra: object) -> None:
     """Make the id current for this thread/task and for every log line."""
     _request_id.set(request_id)
     _traceparent.set(traceparent)
+    _denied.set(False)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(
         request_id=request_id, trace_id=trace_id_of(traceparent), **extra
@@ -59,6 +63,7 @@ def bind(*, request_id: str, traceparent: str = "", **extra: object) -> None:
 def clear() -> None:
     _request_id.set("")
     _traceparent.set("")
+    _denied.set(False)
     structlog.contextvars.clear_contextvars()
 
 
@@ -68,3 +73,11 @@ def current_request_id() -> str:
 
 def current_traceparent() -> str:
     return _traceparent.get()
+
+
+def mark_denied() -> None:
+    _denied.set(True)
+
+
+def was_denied() -> bool:
+    return _denied.get()

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dashboard.platform.middleware.RequestIdMiddleware",
+    # Times and counts every request for the control plane's own SLOs.
+    "slos.middleware.OwnSliMiddleware",
     "dashboard.platform.middleware.QueryStringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -238,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
     "evaluate-slos": {
         "task": "slos.evaluate",
         "schedule": env_int("SLO_EVALUATE_SECONDS", 60),
+    },
+    # The control plane's own SLIs, counted per minute in Redis, into SLI points.
+    "flush-own-slis": {
+        "task": "slos.flush_own",
+        "schedule": env_int("OWN_SLI_FLUSH_SECONDS", 60),
     },
 }
 # Idempotency-Key answers are replayed for this many days, then forgotten.

@@ -1,17 +1,24 @@
-"""SLO tasks: evaluate every SLO's alerts (beat, each minute); post an alert
-transition to the domain's webhook."""
+"""SLO tasks: evaluate every SLO's alerts and flush the control plane's own
+SLI counts (beat, each minute); post an alert transition to the domain's
+webhook."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from config.tasks import task_options
 from slos import notify
+from slos.own import own_slis_flush
 from slos.services import slos_evaluate
 
 
 @shared_task(name="slos.evaluate", **task_options(max_retries=0))
 def evaluate_slos_task(self) -> int:
     return slos_evaluate(at=timezone.now())
+
+
+@shared_task(name="slos.flush_own", **task_options(max_retries=0))
+def flush_own_task(self) -> int:
+    return own_slis_flush()
 
 
 @shared_task(name=notify.POST_ALERT_TASK, **task_options(max_retries=8))

@@ -3,6 +3,7 @@ Thin: restrict, read through selectors, render."""
 
 from datetime import datetime
 
+from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,7 @@ from django.utils import timezone
 from dashboard.domains import policy
 from dashboard.domains.access import domain_view, may
 from dashboard.domains.models import Domain
-from slos import charts, selectors, services
+from slos import charts, own, selectors, services
 from slos.forms import SloForm
 
 
@@ -94,3 +95,16 @@ def slo_edit(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
         form, status = SloForm.for_slo(slo), 200
     context = {"domain": domain, "form": form, "slo": slo}
     return render(request, "slos/slo_form.html", context, status=status)
+
+
+@staff_member_required
+def control_plane(request: HttpRequest) -> HttpResponse:
+    """The control plane's own SLOs (staff): latency, availability, denials."""
+    at = _at(request)
+    domain = Domain.objects.filter(slug=own.DOMAIN_SLUG).first()
+    context = {
+        "domain": domain,
+        "data": selectors.slo_overview(domain.pk, at=at) if domain else None,
+        "own_slos": own.OWN_SLOS,
+    }
+    return render(request, "slos/control_plane.html", context)

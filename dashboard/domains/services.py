@@ -76,6 +76,7 @@ def permission_denial_record(
     (none while Redis is away: then the count is the one write).
     """
     request_id = request_context.current_request_id()
+    request_context.mark_denied()
     authenticated = user is not None and user.is_authenticated
     logger.warning(
         "permission denied",
