@@ -56,3 +56,4 @@ sbom: $(STAMP)
 bench: $(STAMP)
 	@$(PY) scripts/check_services.py
 	SCALE=$(SCALE) $(PY) benchmarks/run.py
+	SCALE=$(SCALE) $(PY) benchmarks/slo_eval.py

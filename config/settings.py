@@ -241,6 +241,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "slos.evaluate",
         "schedule": env_int("SLO_EVALUATE_SECONDS", 60),
     },
+    # SLI points and hourly sums older than SLI_RETENTION_DAYS are deleted.
+    "prune-sli-points": {"task": "slos.prune", "schedule": 3600},
     # The control plane's own SLIs, counted per minute in Redis, into SLI points.
     "flush-own-slis": {
         "task": "slos.flush_own",
@@ -257,6 +259,9 @@ OUTBOX_MAX_ENQUEUES = env_int("OUTBOX_MAX_ENQUEUES", 10)
 
 # How long an SLO alert webhook may take to answer before the post is retried.
 SLO_WEBHOOK_TIMEOUT_SECONDS = env_int("SLO_WEBHOOK_TIMEOUT_SECONDS", 10)
+# SLI points (any interval, minute data typically) and their hourly sums are kept
+# this long: 13 months, so a year can be compared with the year before.
+SLI_RETENTION_DAYS = env_int("SLI_RETENTION_DAYS", 396)
 
 # --- GitHub --------------------------------------------------------------------
 GITHUB_TOKEN = os.environ.get("GITHUB_TOKEN", "")

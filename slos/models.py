@@ -91,7 +91,12 @@ class SliHour(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["slo", "hour_end"], name="uniq_sli_hour")
+            # Covering: a window's whole hours are read from the index alone.
+            models.UniqueConstraint(
+                fields=["slo", "hour_end"],
+                include=["good", "total"],
+                name="uniq_sli_hour",
+            )
         ]
 
     def __str__(self) -> str:

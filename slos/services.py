@@ -343,3 +343,25 @@ def slos_evaluate(*, at: datetime, batch: int = 500) -> int:
                     slo_alerts_evaluate(slo=slo, at=at, conditions=conditions)
                 )
     return transitions
+
+
+def sli_points_prune(*, before: datetime, batch: int = 20_000) -> int:
+    """Delete SLI points and hourly sums older than `before` (the retention,
+    SLI_RETENTION_DAYS), a batch per transaction so the table is never locked
+    for long; returns the points deleted."""
+    deleted = 0
+    for table, column in (("slos_slipoint", "ts"), ("slos_slihour", "hour_end")):
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # Constant table and column names; the values are parameters.
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("  # noqa: S608
+                    f"SELECT ctid FROM {table} WHERE {column} <= %s LIMIT %s))",
+                    [before, batch],
+                )
+                count = cursor.rowcount
+            if table == "slos_slipoint":
+                deleted += count
+            if count < batch:
+                break
+    return deleted

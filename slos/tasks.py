@@ -2,18 +2,27 @@
 SLI counts (beat, each minute); post an alert transition to the domain's
 webhook."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from config.tasks import task_options
 from slos import notify
 from slos.own import own_slis_flush
-from slos.services import slos_evaluate
+from slos.services import sli_points_prune, slos_evaluate
 
 
 @shared_task(name="slos.evaluate", **task_options(max_retries=0))
 def evaluate_slos_task(self) -> int:
     return slos_evaluate(at=timezone.now())
+
+
+@shared_task(name="slos.prune", **task_options(max_retries=0))
+def prune_task(self) -> int:
+    retention = timedelta(days=settings.SLI_RETENTION_DAYS)
+    return sli_points_prune(before=timezone.now() - retention)
 
 
 @shared_task(name="slos.flush_own", **task_options(max_retries=0))

@@ -48,7 +48,9 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("slo", "hour_end"), name="uniq_sli_hour"
+                        fields=("slo", "hour_end"),
+                        include=("good", "total"),
+                        name="uniq_sli_hour",
                     )
                 ],
             },

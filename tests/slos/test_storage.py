@@ -117,3 +117,22 @@ def test_window_sums_take_three_queries_however_many_slos(django_assert_num_quer
     with django_assert_num_queries(3):
         counts = window_counts(slos, at=T0 - timedelta(minutes=7))
     assert {c[SLO_WINDOW].total for c in counts.values()} == {830.0}
+
+
+def test_pruning_deletes_what_is_older_than_the_retention_in_batches():
+    slo = _slo(DomainFactory(), "old", 7)
+    sli_points_record(
+        slo=slo,
+        points=[
+            SliCounts(ts=T0 - timedelta(hours=h), good=1, total=1) for h in range(10)
+        ],
+    )
+    from slos.services import sli_points_prune
+
+    deleted = sli_points_prune(before=T0 - timedelta(hours=4, minutes=30), batch=2)
+    assert deleted == 5  # hours 5..9
+    assert SliPoint.objects.filter(slo=slo).count() == 5
+    assert not SliHour.objects.filter(
+        slo=slo, hour_end__lte=T0 - timedelta(hours=5)
+    ).exists()
+    assert SliHour.objects.filter(slo=slo).count() == 5
