@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from github import GithubException, InputGitTreeElement
+from github.GitRef import GitRef
 from github.PullRequest import PullRequest
 
 from config.tasks import PermanentError
@@ -100,6 +101,18 @@ def _none_on_404(what: str, call):
         raise translated from exc
 
 
+def _ref_target(ref: GitRef) -> str | None:
+    """The sha a lazily built ref points at (GET git/ref/...); None on 404.
+    Reading it also gives the ref its canonical URL (git/refs/...), which
+    `GitRef.edit` PATCHes."""
+    try:
+        return ref.object.sha
+    except GithubException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
 def _pull_ref(pull: PullRequest) -> PullRef:
     # `merged_at`, not `merged`: list answers ("pull-request-simple") carry no
     # `merged`, and reading it would fetch every pull request again.
@@ -170,7 +183,7 @@ def branch_sha(repo: str, branch: str) -> str | None:
     gh = client()
     return _none_on_404(
         f"reading branch {branch} of {repo}",
-        lambda: gh.get_repo(repo).get_git_ref(f"heads/{branch}").object.sha,
+        lambda: _ref_target(gh.get_repo(repo).get_git_ref(f"heads/{branch}")),
     )
 
 
@@ -187,6 +200,8 @@ def commit_files(
     None to delete the path), then creates refs/heads/{branch} at it or moves the
     branch there (a fast-forward unless `force=True`). Returns the commit sha.
 
+    Safe to retry: when the branch already holds exactly this change (same
+    tree, parent `base_sha`), that commit is returned and no new one is made.
     Deleting a path `base_sha` does not hold is refused by GitHub (422). A branch
     that moved elsewhere meanwhile is a PermanentError ("not a fast forward")
     unless `force`; the commit then exists but no branch points at it.
@@ -208,24 +223,27 @@ def commit_files(
             for path, text in sorted(files.items())
         ]
         tree = repository.create_git_tree(elements, base_tree=parent.tree)
-        commit = repository.create_git_commit(message, tree, [parent])
         ref = repository.get_git_ref(f"heads/{branch}")
-        try:
-            ref.object  # noqa: B018 -- reads the ref: GET git/ref/heads/{branch}
-        except GithubException as exc:
-            if exc.status != 404:
-                raise
+        current = _ref_target(ref)
+        if current is not None and current != base_sha:
+            head = repository.get_git_commit(current)
+            if head.tree.sha == tree.sha and [p.sha for p in head.parents] == [
+                base_sha
+            ]:
+                # The same files on the same base are already there: a retry
+                # whose first attempt landed but whose answer was lost.
+                return current
+        commit = repository.create_git_commit(message, tree, [parent])
+        if current is None:
             try:
                 repository.create_git_ref(f"refs/heads/{branch}", commit.sha)
                 return commit.sha
-            except GithubException as create_exc:
+            except GithubException as exc:
                 # Created by someone else between our read and our write.
-                if create_exc.status != 422 or REFERENCE_EXISTS not in _github_message(
-                    create_exc
-                ):
+                if exc.status != 422 or REFERENCE_EXISTS not in _github_message(exc):
                     raise
                 ref = repository.get_git_ref(f"heads/{branch}")
-                ref.object  # noqa: B018
+                _ref_target(ref)
         ref.edit(commit.sha, force=force)
         return commit.sha
 
