@@ -369,6 +369,15 @@ class FakeGitHub:
             # A repository the test never pushed to: any sha exists.
             return 200, {"sha": match["sha"], "url": f"{self.url}{req.path}"}, {}
         if pattern is _STATUSES and req.method == "POST":
+            with self._lock:
+                repo = self.repos.get(full_name.lower())
+                if (
+                    repo is not None
+                    and repo.commits
+                    and match["sha"] not in repo.commits
+                ):
+                    # A repository the test pushed to knows its commits.
+                    return _error_answer("validation", req.path)
             return self._create_status(full_name, match["sha"], req.body)
         if pattern is _UNDER_REPO:
             with self._lock:

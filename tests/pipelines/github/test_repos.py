@@ -373,3 +373,39 @@ def test_a_missing_repository_is_permanent_for_pull_requests(fake_github):
 def test_a_pull_from_an_unknown_branch_is_permanent(fake_github, main_sha):
     with pytest.raises(PermanentError, match=r"422.*Validation Failed.*head"):
         repos.pull_open(REPO, head_branch="nope", base="main", title="a", body="")
+
+
+# --- cost: each function is as few requests as GitHub allows ----------------------
+def test_each_read_is_one_request(fake_github, main_sha):
+    _branch(fake_github, main_sha)
+    number = repos.pull_open(
+        REPO, head_branch="pins/payments", base="main", title="a", body=""
+    ).number
+    calls = [
+        lambda: repos.file_at(REPO, PINS, main_sha),
+        lambda: repos.changed_files(REPO, main_sha, "pins/payments"),
+        lambda: repos.branch_sha(REPO, "main"),
+        lambda: repos.commit_author(REPO, main_sha),
+        lambda: repos.pull_find(REPO, head_branch="pins/payments"),
+        lambda: repos.pull_get(REPO, number),
+        lambda: repos.pull_update(REPO, number, title="b"),
+        lambda: repos.labels_add(REPO, number, ["pins"]),
+        lambda: repos.comment_add(REPO, number, "hi"),
+    ]
+    for call in calls:
+        before = len(fake_github.requests)
+        call()
+        assert len(fake_github.requests) == before + 1, call
+
+
+def test_a_status_on_a_commit_the_repository_lacks_is_refused(fake_github, main_sha):
+    from pipelines.github import client as github
+
+    github.commit_status_create(
+        REPO, main_sha, state="success", context="cp/pins", description="ok"
+    )
+    with pytest.raises(PermanentError, match="No commit found for SHA"):
+        github.commit_status_create(
+            REPO, "b" * 40, state="success", context="cp/pins", description="ok"
+        )
+    assert [s["sha"] for s in fake_github.statuses(REPO)] == [main_sha]
