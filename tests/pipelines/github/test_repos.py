@@ -409,3 +409,26 @@ def test_a_status_on_a_commit_the_repository_lacks_is_refused(fake_github, main_
             REPO, "b" * 40, state="success", context="cp/pins", description="ok"
         )
     assert [s["sha"] for s in fake_github.statuses(REPO)] == [main_sha]
+
+
+def test_a_pull_with_nothing_to_merge_is_permanent(fake_github, main_sha):
+    _branch(fake_github, main_sha)
+    number = repos.pull_open(
+        REPO, head_branch="pins/payments", base="main", title="t", body=""
+    ).number
+    fake_github.merge_pull(REPO, number)  # main now holds the branch
+    with pytest.raises(
+        PermanentError, match="No commits between main and pins/payments"
+    ):
+        repos.pull_open(
+            REPO, head_branch="pins/payments", base="main", title="t", body=""
+        )
+
+
+def test_a_branch_name_with_a_slash_reads_and_compares(fake_github, main_sha):
+    head = _branch(fake_github, main_sha, name="pins/payments/eu", text="eu: v2\n")
+    assert repos.file_at(REPO, PINS, "pins/payments/eu").content == b"eu: v2\n"
+    assert repos.branch_sha(REPO, "pins/payments/eu") == head
+    assert [
+        c.filename for c in repos.changed_files(REPO, "main", "pins/payments/eu")
+    ] == [PINS]
