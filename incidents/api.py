@@ -22,6 +22,7 @@ from incidents.schemas import (
     DoraQuery,
     IncidentIn,
     IncidentList,
+    IncidentOut,
     IncidentUpserted,
     MonitorAccepted,
 )
@@ -85,9 +86,7 @@ def incident_report(request: HttpRequest, payload: IncidentIn):
             actor=f"token {request.ingest_token.prefix}",
         ),
     )
-    body = IncidentUpserted(
-        **IncidentUpserted.of(result.obj).model_dump(), result=result.status
-    )
+    body = IncidentUpserted.of(result.obj, result=result.status)
     return Status(201 if result.created else 200, body)
 
 
@@ -100,9 +99,7 @@ def incident_report(request: HttpRequest, payload: IncidentIn):
 )
 def incidents_list(request: HttpRequest):
     return IncidentList(
-        items=[
-            IncidentUpserted.of(i) for i in selectors.incidents_of(request.domain)[:200]
-        ]
+        items=[IncidentOut.of(i) for i in selectors.incidents_of(request.domain)[:200]]
     )
 
 

@@ -76,8 +76,9 @@ class IncidentOut(Schema):
     deployment: int | None
 
     @classmethod
-    def of(cls, incident: Incident) -> "IncidentOut":
+    def of(cls, incident: Incident, **extra: object) -> "IncidentOut":
         return cls(
+            **extra,
             id=incident.pk,
             source=incident.source,
             external_id=incident.external_id,
