@@ -92,7 +92,7 @@ def _scenario(seed: int):
     ]:
         at = START - timedelta(days=10)
         shas: list[str] = []
-        for n in range(rng.randint(5, 25)):
+        for _ in range(rng.randint(5, 25)):
             at += timedelta(hours=rng.uniform(1, 60))
             if at >= END + timedelta(days=2):
                 break
@@ -335,7 +335,7 @@ def test_the_api_answers_the_keys_with_bands_and_weekly_trend(client):
 
 
 def test_per_service_keys_count_only_that_repository(client):
-    domain, deployments, commits, incidents = _scenario(5)
+    domain, deployments, commits, _ = _scenario(5)
     repo = deployments[0]["repo"]
     response = client.get(
         "/api/v1/dora",
