@@ -94,3 +94,9 @@ def slo_alerts_in_window(incident: Incident, limit: int = 50):
         .select_related("slo")
         .order_by("-fired_at")[:limit]
     )
+
+
+def postmortem_of(incident: Incident):
+    from incidents.models import Postmortem
+
+    return Postmortem.objects.filter(incident=incident).first()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from incidents.models import Milestone, TimelineEntry
 from incidents.services.incidents import incident_note_add
+from incidents.services.postmortems import action_item_add, learning_propose
 from slos.models import Slo, SloAlert
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 from tests.incidents.factories import DeploymentFactory, IncidentFactory
@@ -119,6 +120,12 @@ def test_the_list_and_the_page_run_a_constant_number_of_queries(client, domain):
                 created_at=incident.started_at - timedelta(minutes=5),
             )
             RunFactory(repository=repository, started_at=incident.started_at)
+            action_item_add(
+                incident=incident, title="fix", owner="o", due_on=None, author="a"
+            )
+            learning_propose(
+                incident=incident, kind="pin", title="t", rationale="r", author=None
+            )
 
     def get(url):
         def call():
