@@ -12,7 +12,7 @@ from ninja import Query, Router, Status
 from config import request_context
 from dashboard.domains.auth import TokenAuth
 from dashboard.domains.services import permission_denial_record
-from dashboard.platform.api import ApiProblem, problems
+from dashboard.platform.api import ApiProblem, problems, security_scheme_register
 from dashboard.platform.bodies import read_body
 from incidents import dora, selectors
 from incidents.models import Source
@@ -28,13 +28,43 @@ from incidents.schemas import (
 )
 from incidents.services import monitors
 from incidents.services.incidents import IncidentReport, incident_upsert
-from pipelines.ingest.api_support import json_object
+from pipelines.ingest.api_support import idempotent, json_object
 
 logger = logging.getLogger(__name__)
 
 INCIDENTS = TokenAuth(scope="incidents")
 router = Router(tags=["incidents"])
 MAX_RANGE = timedelta(days=731)
+JSON_BODY_LIMIT = 1024 * 1024
+
+security_scheme_register(
+    "pagerdutySignature",
+    {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-PagerDuty-Signature",
+        "description": "v1= and the hex HMAC-SHA256 of the raw body with the "
+        "subscription's secret (PAGERDUTY_WEBHOOK_SECRET).",
+    },
+)
+security_scheme_register(
+    "monitorBearer",
+    {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The monitor's shared token (ALERTMANAGER_WEBHOOK_TOKEN, "
+        "OPSGENIE_WEBHOOK_TOKEN).",
+    },
+)
+security_scheme_register(
+    "statuspageToken",
+    {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "The token in the subscriber URL (STATUSPAGE_WEBHOOK_TOKEN).",
+    },
+)
 
 
 @router.post(
@@ -43,11 +73,12 @@ MAX_RANGE = timedelta(days=731)
     response={
         201: IncidentUpserted,
         200: IncidentUpserted,
-        **problems(400, 401, 403, 413, 422),
+        **problems(400, 401, 403, 409, 413, 422),
     },
     url_name="incidents",
     summary="Report an incident (create or advance it)",
 )
+@idempotent(auth=INCIDENTS, max_bytes=JSON_BODY_LIMIT)
 def incident_report(request: HttpRequest, payload: IncidentIn):
     """Upsert by (`source`, `external_id`) in the token's domain: 201 created,
     200 updated or unchanged (`result`). Reports apply in the order of status

@@ -87,15 +87,17 @@ def incident_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpRespon
             (label, getattr(postmortem, name) if postmortem else "")
             for name, label in POSTMORTEM_SECTIONS
         ],
+        # Several forms on one page: each its own ids, so labels stay unique.
         "postmortem_form": PostmortemForm(
             initial={n: getattr(postmortem, n) for n, _ in POSTMORTEM_SECTIONS}
             if postmortem
-            else None
+            else None,
+            auto_id="postmortem_%s",
         ),
         "action_items": postmortem.action_items.all() if postmortem else [],
-        "action_item_form": ActionItemForm(),
+        "action_item_form": ActionItemForm(auto_id="item_%s"),
         "states": ActionItemStateForm.base_fields["state"].choices,
-        "learning_form": LearningForm(),
+        "learning_form": LearningForm(auto_id="learning_%s"),
         "proposals": incident.proposals.all(),
         "failed": failed,
         "can_manage": may(request, policy.Action.MANAGE_INCIDENTS),

@@ -153,3 +153,28 @@ def test_the_scope_is_needed_and_domains_are_apart(client, domain):
     assert Incident.objects.filter(external_id="INC-1").count() == 2
     listed = client.get(URL, **auth(other)).json()["items"]
     assert len(listed) == 1
+
+
+def test_an_idempotency_key_gives_the_first_answer_again(client, domain):
+    headers = {**auth(domain), "HTTP_IDEMPOTENCY_KEY": "page-42"}
+    first = report(client, headers, updated_at=T0.isoformat())
+    again = report(client, headers, updated_at=T0.isoformat())
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    other = report(client, headers, title="Another body")
+    assert other.status_code == 409
+
+
+def test_the_openapi_document_names_each_senders_credentials(client):
+    document = client.get("/api/v1/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["pagerdutySignature"]["name"] == "X-PagerDuty-Signature"
+    assert schemes["statuspageToken"]["in"] == "query"
+    for path in ("pagerduty", "alertmanager", "opsgenie", "statuspage"):
+        operation = document["paths"][f"/api/v1/webhooks/{path}"]["post"]
+        (scheme,) = operation["security"][0]
+        assert scheme in schemes
+    names = [
+        p["name"] for p in document["paths"]["/api/v1/incidents"]["post"]["parameters"]
+    ]
+    assert "Idempotency-Key" in names
