@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.tasks import enqueue_on_commit
@@ -309,9 +309,11 @@ def monitor_delivery_replay(*, delivery: MonitorDelivery) -> MonitorDelivery:
 
 def deliveries_replay_for_key(*, source: str, key: str) -> int:
     """Replay the deliveries ignored for want of a mapping of (source, key)."""
+    # The stored key is the payload's first; the reason names every key it
+    # offered (a mapping by a PagerDuty service's name finds it there).
     ignored = MonitorDelivery.objects.filter(
+        Q(source_key__iexact=key) | Q(reason__contains=repr(key)),
         source=source,
-        source_key__iexact=key,
         state=OutboxState.IGNORED,
         domain__isnull=True,
     )

@@ -298,3 +298,14 @@ def test_the_outbox_sweeper_knows_monitor_deliveries():
 
     assert MonitorDelivery in outbox_models()
     assert OutboxState.PENDING == "pending"
+
+
+def test_mapping_by_the_services_name_replays_too(client, domain):
+    send(client, "pagerduty", payload(PD[0]))
+    process_all()
+    _, replayed = monitors.source_map(
+        source="pagerduty", key="checkout-api", domain=domain
+    )
+    assert replayed == 1
+    process_all()
+    assert Incident.objects.get().domain == domain
