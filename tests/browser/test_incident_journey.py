@@ -43,7 +43,7 @@ def test_on_call_engineer_works_the_incident_page(page, live_server, log_in, inc
     engineer = UserFactory(username="oncall")
     member(engineer, incident.domain, "engineer")
     log_in(page, engineer)
-    page.goto(f"{live_server.url}/d/payments/dashboard/")
+    page.goto(f"{live_server.url}/d/payments/dashboard/", wait_until="domcontentloaded")
     panel_link = page.get_by_role("link", name=re.compile("Checkout API: 5xx"))
     expect(panel_link).to_be_visible()
     panel_link.click()
@@ -54,7 +54,7 @@ def test_on_call_engineer_works_the_incident_page(page, live_server, log_in, inc
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_text("Paged the database team — «EU»")).to_be_visible()
 
-    page.get_by_label("Milestone").fill("Root cause found")
+    page.get_by_role("textbox", name="Milestone", exact=True).fill("Root cause found")
     page.get_by_label(re.compile("^At")).fill("2026-03-02T10:15:00Z")
     page.get_by_role("button", name="Add milestone").click()
     expect(page.get_by_text("Milestone: Root cause found")).to_be_visible()
@@ -63,11 +63,15 @@ def test_on_call_engineer_works_the_incident_page(page, live_server, log_in, inc
     page.get_by_text("Write the postmortem (template)").click()
     page.get_by_label("Root cause").fill("The pool was too small.")
     page.get_by_role("button", name="Save the postmortem").click()
-    expect(page.get_by_text("The pool was too small.")).to_be_visible()
+    expect(
+        page.get_by_role("definition").filter(has_text="The pool was too small.")
+    ).to_be_visible()
 
     page.locator("#item_title").fill("Alert on pool saturation")
     page.get_by_role("button", name="Add action item").click()
-    expect(page.get_by_role("cell", name="Alert on pool saturation")).to_be_visible()
+    expect(
+        page.get_by_role("cell", name="Alert on pool saturation", exact=True)
+    ).to_be_visible()
     assert ActionItem.objects.get().state == "open"
 
     page.get_by_label("Kind").select_option("pin")
@@ -75,7 +79,9 @@ def test_on_call_engineer_works_the_incident_page(page, live_server, log_in, inc
     page.get_by_label("Rationale").fill("The outage came from the data layer.")
     page.get_by_role("button", name="Propose the change").click()
     expect(
-        page.get_by_role("cell", name="Pin the SQL prompt that pools connections")
+        page.get_by_role(
+            "cell", name="Pin the SQL prompt that pools connections", exact=True
+        )
     ).to_be_visible()
     assert DraftProposal.objects.get().kind == "pin"
 
