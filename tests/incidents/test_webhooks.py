@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from dashboard.models import OutboxState, PermissionDenial
 from incidents.models import Incident, MonitorDelivery, TimelineEntry
@@ -309,3 +309,19 @@ def test_mapping_by_the_services_name_replays_too(client, domain):
     assert replayed == 1
     process_all()
     assert Incident.objects.get().domain == domain
+
+
+def test_replay_monitor_deliveries_command(client, mapped, capsys):
+    send(client, "statuspage", payload("statuspage__component_update.json"))
+    send(client, "pagerduty", payload(PD[0]))
+    process_all()
+    ignored = MonitorDelivery.objects.get(state="ignored")
+    done = MonitorDelivery.objects.get(state="done")
+    call_command("replay_monitor_deliveries", "--all", "--source", "statuspage")
+    assert "Replayed 1 deliveries." in capsys.readouterr().out
+    ignored.refresh_from_db()
+    assert ignored.state == "pending" and ignored.replay_count == 1
+    with pytest.raises(CommandError, match=str(done.pk)):
+        call_command("replay_monitor_deliveries", str(done.pk))
+    with pytest.raises(CommandError, match="Give delivery ids"):
+        call_command("replay_monitor_deliveries")
