@@ -276,6 +276,25 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # deployment of it, the panel caches are warmed (see docs/dashboard.md).
 CONTROLPLANE_REPOSITORY = os.environ.get("CONTROLPLANE_REPOSITORY", "")
 
+# --- Incidents (docs/incidents.md) -----------------------------------------------
+# Monitor webhooks: each a comma-separated list, so a rotation can accept both.
+# PagerDuty v3 signs with HMAC-SHA256 (X-PagerDuty-Signature); the others send
+# a shared token (Alertmanager: bearer credentials; Opsgenie: an Authorization
+# custom header; Statuspage: ?token= in the subscriber URL).
+PAGERDUTY_WEBHOOK_SECRET = os.environ.get("PAGERDUTY_WEBHOOK_SECRET", "")
+ALERTMANAGER_WEBHOOK_TOKEN = os.environ.get("ALERTMANAGER_WEBHOOK_TOKEN", "")
+OPSGENIE_WEBHOOK_TOKEN = os.environ.get("OPSGENIE_WEBHOOK_TOKEN", "")
+STATUSPAGE_WEBHOOK_TOKEN = os.environ.get("STATUSPAGE_WEBHOOK_TOKEN", "")
+# Environments that count as production for DORA unless a repository names its
+# own (python manage.py set_production_environments); docs/dora.md.
+DORA_PRODUCTION_ENVIRONMENTS = [
+    name.strip()
+    for name in os.environ.get("DORA_PRODUCTION_ENVIRONMENTS", "production,prod").split(
+        ","
+    )
+    if name.strip()
+]
+
 # --- Auth ----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username+IP before any password is checked.

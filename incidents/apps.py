@@ -3,3 +3,24 @@ from django.apps import AppConfig
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
+    verbose_name = "Incidents, postmortems and DORA"
+
+    def ready(self) -> None:
+        """Plug incidents into what they are built on: ingestion's deployment and
+        push signals (the DORA facts), the dashboard's panel and demo data."""
+        from dashboard.board.panels import panel_register
+        from dashboard.signals import demo_loaded
+        from incidents import (
+            demo,
+            panels,
+            tasks,  # noqa: F401  (registers the tasks)
+        )
+        from incidents.services import dora_facts
+        from pipelines.ingest.signals import deployment_status_seen, push_seen
+
+        deployment_status_seen.connect(
+            dora_facts.deployment_status_received, dispatch_uid="incidents.dora"
+        )
+        push_seen.connect(dora_facts.push_received, dispatch_uid="incidents.commits")
+        panel_register(panels.DORA, panels.INCIDENTS)
+        demo_loaded.connect(demo.load, dispatch_uid="incidents.demo")

@@ -26,6 +26,10 @@ class Action(models.TextChoices):
     MANAGE_BUDGETS = "manage_budgets", "Change performance and query-plan budgets"
     MANAGE_MEMBERS = "manage_members", "Add, remove and change members"
     VIEW_AUDIT = "view_audit", "Read the domain's audit log"
+    MANAGE_INCIDENTS = (
+        "manage_incidents",
+        "Add incident notes, milestones, postmortems and learnings",
+    )
 
 
 _ENGINEER = {
@@ -33,6 +37,7 @@ _ENGINEER = {
     Action.MANAGE_TOKENS,
     Action.MANAGE_CI,
     Action.TRIGGER_SCANS,
+    Action.MANAGE_INCIDENTS,
 }
 
 # Domain admins run the domain but do not review prompt/model changes: that stays

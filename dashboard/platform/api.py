@@ -286,6 +286,8 @@ class ControlPlaneAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any):
         schema = super().get_openapi_schema(**kwargs)
         components = schema["components"]
+        # Schemes the capabilities' webhooks verify (security_scheme_register).
+        components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
         components.setdefault("securitySchemes", {})["githubSignature"] = {
             "type": "apiKey",
             "in": "header",
@@ -305,6 +307,16 @@ class ControlPlaneAPI(NinjaAPI):
                         HTTPStatus(int(status)).phrase
                     )
         return schema
+
+
+# Security schemes of operations that check their own credentials (a sender's
+# signature, a shared token): name -> OpenAPI scheme, added by the routers.
+SECURITY_SCHEMES: dict[str, dict] = {}
+
+
+def security_scheme_register(name: str, scheme: dict) -> None:
+    """Name a scheme an operation's `security` uses (called from an api module)."""
+    SECURITY_SCHEMES[name] = scheme
 
 
 api = ControlPlaneAPI(

@@ -30,6 +30,8 @@ CACHE_TTLS: dict[str, int] = {
     "panel.flaky": 600,
     "panel.ingestion": 60,
     "panel.slos": 60,
+    "panel.dora": 300,
+    "panel.incidents": 60,
     "domain.summary": 60,
     "readyz.probe": 5,
     # Counters (counter_incr): how long a window's count lives.

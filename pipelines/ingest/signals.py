@@ -9,3 +9,12 @@ performance sample or a query plan arrived. Keyword arguments: `repository_id`,
 from django.dispatch import Signal
 
 commit_evidence_changed = Signal()
+
+# Sent while a delivery is processed (inside its transaction, so what a
+# receiver stores commits or fails with the delivery): every deployment status,
+# whatever its order (`deployment` = the Deployment row, `state`, `status_id`,
+# `created_at`), and every push (`push` = the Push row, `commits` = the
+# payload's commits as [{"sha", "timestamp"}]). The incidents app keeps the
+# facts the DORA keys need from them.
+deployment_status_seen = Signal()
+push_seen = Signal()

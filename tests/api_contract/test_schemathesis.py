@@ -60,7 +60,7 @@ def ci_token() -> str:
     domain = DomainFactory(slug="fuzzed")
     RepositoryFactory(domain=domain, full_name="octo-org/octo-repo")
     return domain_services.ingest_token_create(
-        domain=domain, name="fuzz", scopes=["ci"]
+        domain=domain, name="fuzz", scopes=["ci", "incidents"]
     ).plaintext
 
 

@@ -94,6 +94,10 @@ def _pk_in_a(url_name: str, world) -> int:
             defaults={"objective": 0.99, "window_seconds": 86400},
         )
         return slo.pk
+    if url_name.startswith("incident"):
+        from tests.incidents.factories import IncidentFactory
+
+        return IncidentFactory(domain=world.a, title="markera incident").pk
     if "export" in url_name:
         job = ExportJob.objects.create(
             domain=world.a,

@@ -222,6 +222,72 @@ class Builder:
                 fired_short_burn=20.0,
             )
 
+    def incidents(self, n: int):
+        """n production deployments (with outcomes and pushed commits) and n
+        incidents, half open, each with an action item and a draft proposal (the
+        DORA and incidents panels' query counts must not grow with them)."""
+        from incidents.models import Incident
+        from incidents.services.dora_facts import (
+            commits_record,
+            deployment_outcome_record,
+        )
+        from incidents.services.postmortems import action_item_add, learning_propose
+        from pipelines.models import Deployment
+
+        now = timezone.now()
+        for _ in range(n):
+            self.serial += 1
+            i = self.serial
+            repo = self.repositories[i % len(self.repositories)]
+            at = now - timedelta(days=i % 20, hours=1)
+            sha = hashlib.sha1(str(i).encode(), usedforsecurity=False).hexdigest()
+            commits_record(
+                repository=repo,
+                ref="refs/heads/main",
+                pushed_at=at - timedelta(minutes=5),
+                commits=[{"sha": sha, "timestamp": at - timedelta(hours=3)}],
+            )
+            deployment = Deployment.objects.create(
+                repository=repo,
+                domain=self.domain,
+                external_id=50_000 + i,
+                environment="production",
+                sha=sha,
+                ref="main",
+                created_at=at,
+            )
+            deployment_outcome_record(
+                deployment=deployment,
+                state="failure" if i % 4 == 0 else "success",
+                at=at + timedelta(minutes=3),
+            )
+            incident = Incident.objects.create(
+                domain=self.domain,
+                source="api",
+                external_id=f"inc-{i}-ü",
+                title=f"Outage №{i}",
+                severity="SEV2",
+                status="resolved" if i % 2 else "acknowledged",
+                started_at=at,
+                acknowledged_at=at + timedelta(minutes=4),
+                resolved_at=at + timedelta(minutes=40) if i % 2 else None,
+                deployment=deployment,
+            )
+            action_item_add(
+                incident=incident,
+                title=f"Fix №{i}",
+                owner="zoë",
+                due_on=None,
+                author="a",
+            )
+            learning_propose(
+                incident=incident,
+                kind="pin",
+                title=f"Pin №{i}",
+                rationale="r",
+                author=None,
+            )
+
     def everything(self, n: int):
         runs = self.runs(n)
         self.perf(n)
@@ -232,6 +298,7 @@ class Builder:
         self.pulls(max(1, n // 3))
         self.flaky(n)
         self.slos(max(2, n // 2))
+        self.incidents(max(1, n // 2))
         rollups_refresh()
         return runs
 

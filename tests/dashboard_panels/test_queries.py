@@ -26,6 +26,10 @@ BUILD_QUERIES = {
     "flaky": 1,
     "ingestion": 3,  # ingestion rollups, dead letters waiting, planner row counts
     "slos": 5,  # SLOs, window sums (last two hours, window heads, whole hours), open alerts
+    # domain, repositories, incidents, production environments, deployments
+    # with outcomes, commits, first CI runs of the deployed commits
+    "dora": 7,
+    "incidents": 3,  # open incidents, open action items, draft proposals
 }
 
 

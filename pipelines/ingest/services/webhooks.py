@@ -27,6 +27,7 @@ from pipelines.ingest.models import (
     WebhookDelivery,
 )
 from pipelines.ingest.services import runs as run_services
+from pipelines.ingest.signals import deployment_status_seen, push_seen
 
 logger = logging.getLogger(__name__)
 
@@ -518,7 +519,7 @@ def _push(*, delivery, repository, payload) -> str:
         or ts(head.get("timestamp"))
         or delivery.received_at
     )
-    Push.objects.get_or_create(
+    push, _ = Push.objects.get_or_create(
         delivery=delivery,
         defaults=fit(
             Push,
@@ -537,6 +538,12 @@ def _push(*, delivery, repository, payload) -> str:
             },
         ),
     )
+    commits = [
+        {"sha": str(c.get("id") or ""), "timestamp": ts(c.get("timestamp"))}
+        for c in payload.get("commits") or []
+        if isinstance(c, dict)
+    ]
+    push_seen.send(sender=Push, push=push, commits=commits)
     return ""
 
 
@@ -565,6 +572,13 @@ def _deployment(*, delivery, repository, payload) -> str:
 def _deployment_status(*, delivery, repository, payload) -> str:
     deployment = _deployment_upsert(repository, payload["deployment"])
     status = payload["deployment_status"]
+    deployment_status_seen.send(
+        sender=Deployment,
+        deployment=deployment,
+        state=str(status.get("state") or ""),
+        status_id=status["id"],
+        created_at=ts(status.get("created_at")) or delivery.received_at,
+    )
     if deployment.state_status_id is None or status["id"] > deployment.state_status_id:
         fitted = fit(
             Deployment,
