@@ -19,11 +19,11 @@ from typing import IO
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import ParseError, iterparse
 from django.core.files import File
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config import request_context
-from config.tasks import enqueue_on_commit
+from config.tasks import publish_light_on_commit
 from dashboard.platform.cleaning import finite, note, text_clean
 from dashboard.platform.models import OutboxState
 from pipelines.ingest.models import Outcome, Run, TestReport, TestResult
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 MESSAGE_MAX = 2_000
 DETAILS_MAX = 16_000
-BATCH_SIZE = 1_000
 
 
 class JUnitError(ValueError):
@@ -346,7 +345,7 @@ def report_create(*, run: Run, spooled: Spooled, filename: str = "") -> TestRepo
     with open(spooled.path, "rb") as fh:
         report.file.save(f"{spooled.sha256[:16]}.xml", File(fh), save=False)
     report.save()
-    enqueue_on_commit(TestReport.outbox_task_name, report.pk)
+    publish_light_on_commit(TestReport.outbox_task_name, report.pk)
     return report
 
 
@@ -427,28 +426,61 @@ def report_fail(*, report_id: int, reason: str) -> str:
     return OutboxState.FAILED
 
 
-def _store(report: TestReport, cases: Iterator[Case]) -> None:
-    batch: list[TestResult] = []
-    for case in cases:
-        batch.append(
-            TestResult(
-                report=report,
-                run_id=report.run_id,
-                test_key=testcase_key(case.classname, case.name),
-                suite=case.suite,
-                classname=case.classname,
-                name=case.name,
-                file=case.file,
-                line=case.line,
-                outcome=case.outcome,
-                duration_seconds=case.duration_seconds,
-                message=case.message,
-                details=case.details,
-                system_out=case.system_out,
+# The columns COPY fills, in the order _row() gives them.
+COPY_COLUMNS = (
+    "report_id",
+    "run_id",
+    "test_key",
+    "suite",
+    "classname",
+    "name",
+    "file",
+    "line",
+    "outcome",
+    "duration_seconds",
+    "message",
+    "details",
+    "system_out",
+)
+
+
+def _store(report: TestReport, cases: Iterator[Case]) -> int:
+    """Stream the parsed testcases into the results table with one COPY (psycopg
+    sends it in chunks as rows come): no model instances, no row-by-row INSERT,
+    memory flat in the number of testcases. The caller's transaction holds it,
+    so a refused value leaves no half of a report."""
+    meta = TestResult._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(meta.get_field(c.removesuffix("_id")).column) for c in COPY_COLUMNS
+    )
+    stored = 0
+    report_id, run_id = report.pk, report.run_id
+    copy_sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"  # nosec B608
+    # psycopg's own errors become Django's (DataError, IntegrityError), as
+    # through cursor.execute().
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(copy_sql) as copy,
+    ):
+        for case in cases:
+            copy.write_row(
+                (
+                    report_id,
+                    run_id,
+                    testcase_key(case.classname, case.name),
+                    case.suite,
+                    case.classname,
+                    case.name,
+                    case.file,
+                    case.line,
+                    case.outcome,
+                    case.duration_seconds,
+                    case.message,
+                    case.details,
+                    case.system_out,
+                )
             )
-        )
-        if len(batch) >= BATCH_SIZE:
-            TestResult.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        TestResult.objects.bulk_create(batch)
+            stored += 1
+    return stored
