@@ -122,12 +122,13 @@ _light: dict[str, object] = {}
 
 def _light_client():
     """One Redis client per process (and broker URL), made on first use."""
+    from django.conf import settings
+
     from config.celery import app
 
-    url = app.conf.broker_url
+    url = settings.CELERY_BROKER_URL
     if _light.get("url") != url:
         import redis
-        from django.conf import settings
 
         options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
         _light["client"] = redis.Redis.from_url(
@@ -215,11 +216,11 @@ def publish_light(task: Task | str, *args: object) -> bool:
     """Publish `task(*args)` with one LPUSH onto its queue's list (Redis broker);
     any other broker goes through enqueue(). A Redis error is logged and left to
     the outbox sweeper, exactly as enqueue() does: only outbox rows use this."""
-    from config.celery import app
+    from django.conf import settings
 
     if isinstance(task, str):
         task = task_named(task)
-    if not str(app.conf.broker_url).startswith(("redis://", "rediss://")):
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         return enqueue(task, *args)
     try:
         message = light_message(task, args)
