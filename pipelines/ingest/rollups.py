@@ -144,6 +144,7 @@ SOURCES: list[Source] = [
             "conclusion",
         ),
         _fold_ci,
+        updated_field="updated_at",
     ),
     Source(
         "perf",

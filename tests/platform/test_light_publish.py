@@ -54,9 +54,7 @@ def test_the_light_message_is_the_one_apply_async_publishes():
     purge_broker()
 
 
-def test_a_broker_that_is_down_is_reported_and_left_to_the_sweeper(
-    settings, caplog
-):
+def test_a_broker_that_is_down_is_reported_and_left_to_the_sweeper(settings, caplog):
     real = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     with caplog.at_level("WARNING", logger="config.tasks"):
