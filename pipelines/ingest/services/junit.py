@@ -182,9 +182,13 @@ def _events(source: str | IO[bytes]) -> Iterator[tuple[str, object]]:
         raise JUnitError(f"Refused: {exc}.") from exc
 
 
-def parse(source: str | IO[bytes], totals: Totals | None = None) -> Iterator[Case]:
+def parse(
+    source: str | IO[bytes], totals: Totals | None = None, *, cases: bool = True
+) -> Iterator[Case | None]:
     """Yield every testcase, streaming: finished elements are dropped as soon as
-    they are read, so a 50,000-testcase report never sits whole in memory."""
+    they are read, so a 50,000-testcase report never sits whole in memory.
+    With cases=False only the counts are kept (None is yielded per testcase):
+    no texts are cleaned or cut, which is what the edge's check needs."""
     totals = totals if totals is not None else Totals()
     stack: list = []
     suites: list[str] = []
@@ -204,14 +208,19 @@ def parse(source: str | IO[bytes], totals: Totals | None = None) -> Iterator[Cas
         stack.pop()
         parent = stack[-1] if stack else None
         if tag == "testcase":
-            case = _case(elem, suite=suites[-1] if suites else "")
+            if cases:
+                case = _case(elem, suite=suites[-1] if suites else "")
+                outcome, seconds = case.outcome, case.duration_seconds
+            else:
+                case, outcome = None, _outcome(elem)
+                seconds = _seconds(elem.get("time"))
             totals.tests += 1
-            totals.testcase_seconds += case.duration_seconds or 0.0
-            if case.outcome == Outcome.FAILED:
+            totals.testcase_seconds += seconds or 0.0
+            if outcome == Outcome.FAILED:
                 totals.failures += 1
-            elif case.outcome == Outcome.ERROR:
+            elif outcome == Outcome.ERROR:
                 totals.errors += 1
-            elif case.outcome == Outcome.SKIPPED:
+            elif outcome == Outcome.SKIPPED:
                 totals.skipped += 1
             if parent is not None:
                 parent.remove(elem)
@@ -233,6 +242,21 @@ def parse(source: str | IO[bytes], totals: Totals | None = None) -> Iterator[Cas
         elif parent is not None and _local(parent.tag) in ("testsuite", "testsuites"):
             # Suite-level <properties>, <system-out>: not kept, so let them go.
             elem.clear()
+
+
+def _outcome(elem) -> str:
+    """The testcase's outcome, as _case() decides it (error or failure first,
+    then skipped), from its children's tags alone."""
+    kinds = {_local(child.tag) for child in elem}
+    if "error" in kinds or "failure" in kinds:
+        # The first of them wins, as in _case().
+        for child in elem:
+            kind = _local(child.tag)
+            if kind in ("error", "failure"):
+                return Outcome.ERROR if kind == "error" else Outcome.FAILED
+    if "skipped" in kinds:
+        return Outcome.SKIPPED
+    return Outcome.PASSED
 
 
 def _case(elem, *, suite: str) -> Case:
@@ -281,7 +305,7 @@ def check(source: str | IO[bytes]) -> Totals:
     """Read the whole document once (streaming, nothing kept) and return its
     counts, or raise JUnitError: the cheap synchronous check at the edge."""
     totals = Totals()
-    for _ in parse(source, totals):
+    for _ in parse(source, totals, cases=False):
         pass
     return totals
 
