@@ -922,7 +922,7 @@ def print_table(document: dict) -> None:
             f"{memory:>12}  {shown}"
         )
         if r.get("floor"):
-            log(f"{'':<46}   (floor: {r['floor']})")
+            log(f"{'':<46}   (÷ {r['floor']})")
 
 
 if __name__ == "__main__":
