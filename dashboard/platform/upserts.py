@@ -40,7 +40,11 @@ def insert_unless_present(
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and obj.pk is None)]
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not (f.primary_key and obj.pk is None) and not getattr(f, "generated", False)
+    ]
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     target = f"({quote(meta.get_field(conflict).column)})" if conflict else ""
     # Identifiers only from the model's own metadata, quoted; values as params.
