@@ -23,12 +23,13 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
 TESTDATA = ROOT.parent / "shared" / "testdata"
 HOST = "127.0.0.1"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -45,6 +46,9 @@ ENV = {
     "CELERY_BROKER_URL": os.environ.get(
         "CELERY_BROKER_URL", "redis://127.0.0.1:6379/15"
     ),
+    # Keys of this run carry these prefixes, and only they are deleted after it
+    # (no FLUSHDB: other people's suites may share the Redis database).
+    "CELERY_BROKER_PREFIX": os.environ.get("CELERY_BROKER_PREFIX", "bench:"),
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-secret-key-" + "b" * 40,
@@ -53,7 +57,7 @@ ENV = {
     "BENCHMARK_ENDPOINTS": "1",
     "GITHUB_WEBHOOK_SECRET": SECRET,
     "LOG_LEVEL": "WARNING",
-    "CACHE_KEY_PREFIX": "bench",
+    "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bench"),
 }
 
 
@@ -97,6 +101,58 @@ def drive(
 ) -> dict:
     """Send `requests` requests (bounded also by time) from `concurrency` threads,
     each on its own keep-alive connection; latency per request in ms."""
+    latencies, seconds, statuses = drive_raw(
+        make,
+        requests=requests,
+        concurrency=concurrency,
+        max_seconds=max_seconds,
+    )
+    return summary(latencies, seconds) | {
+        "concurrency": concurrency,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "unexpected": sum(v for k, v in statuses.items() if k not in expect),
+    }
+
+
+def side_by_side(
+    pairs: dict[str, Callable[[int], Request]],
+    *,
+    requests: int,
+    concurrency: int,
+    expect: dict[str, set[int]],
+    rounds: int = 4,
+) -> dict[str, dict]:
+    """Drive several scenarios in alternating rounds (A, B, A, B, …), so that
+    whatever else the machine does at the time weighs on each alike; each
+    scenario's figures are over all its rounds."""
+    raw = {name: ([], 0.0, Counter()) for name in pairs}
+    per_round = max(1, requests // rounds)
+    for _ in range(rounds):
+        for name, make in pairs.items():
+            latencies, seconds, statuses = drive_raw(
+                make, requests=per_round, concurrency=concurrency
+            )
+            done, spent, seen = raw[name]
+            raw[name] = (done + latencies, spent + seconds, seen + statuses)
+    return {
+        name: summary(latencies, seconds)
+        | {
+            "concurrency": concurrency,
+            "rounds": rounds,
+            "statuses": {str(k): v for k, v in sorted(statuses.items())},
+            "unexpected": sum(v for k, v in statuses.items() if k not in expect[name]),
+        }
+        for name, (latencies, seconds, statuses) in raw.items()
+    }
+
+
+def drive_raw(
+    make: Callable[[int], Request],
+    *,
+    requests: int,
+    concurrency: int,
+    max_seconds: float = 120,
+) -> tuple[list[float], float, Counter]:
     latencies: list[float] = []
     statuses: Counter = Counter()
     lock = threading.Lock()
@@ -134,16 +190,15 @@ def drive(
     for t in threads:
         t.join()
     seconds = time.monotonic() - started
-    return summary(latencies, seconds) | {
-        "concurrency": concurrency,
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
-        "unexpected": sum(v for k, v in statuses.items() if k not in expect),
-    }
+    return latencies, seconds, statuses
 
 
 def summary(latencies: list[float], seconds: float) -> dict:
     if not latencies:
         return {"requests": 0}
+    if len(latencies) == 1:
+        latencies = latencies * 2
+        seconds *= 2
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return {
         "requests": len(latencies),
@@ -254,25 +309,214 @@ def webhook_bodies() -> list[tuple[str, bytes]]:
     return found
 
 
-def junit_report(cases: int = 10_000) -> bytes:
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites>',
+def junit_lines(cases: int) -> Iterator[str]:
+    """A JUnit report of `cases` testcases (1 in 100 failing), line by line."""
+    yield '<?xml version="1.0" encoding="utf-8"?>\n<testsuites>'
+    yield (
         f'<testsuite name="bench" tests="{cases}" failures="{cases // 100}" '
-        'errors="0" skipped="0" time="123.4">',
-    ]
+        'errors="0" skipped="0" time="123.4">'
+    )
     for i in range(cases):
         name = (
             f'classname="bench.test_module_{i % 50}" name="test_case_{i}" time="0.012"'
         )
         if i % 100 == 0:
-            parts.append(
+            yield (
                 f'<testcase {name}><failure message="assert 1 == 2">'
                 "AssertionError: ü ≠ u</failure></testcase>"
             )
         else:
-            parts.append(f"<testcase {name}/>")
-    parts.append("</testsuite></testsuites>")
-    return "\n".join(parts).encode()
+            yield f"<testcase {name}/>"
+    yield "</testsuite></testsuites>"
+
+
+def junit_report(cases: int = 10_000) -> bytes:
+    return "\n".join(junit_lines(cases)).encode()
+
+
+def junit_file(cases: int) -> Path:
+    """The same report written to a file (streamed: 500,000 testcases is 50 MB)."""
+    path = RESULTS / f"junit-{cases}.xml.tmp"
+    with open(path, "w", encoding="utf-8") as out:
+        for line in junit_lines(cases):
+            out.write(line)
+            out.write("\n")
+    return path
+
+
+def own_peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def child(*args: str) -> dict:
+    """Run this file in a fresh process (its own peak RSS) and read its JSON."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        cwd=ROOT,
+        env={**os.environ},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def child_parse_report(report_id: str) -> None:
+    """The worker's job, timed in a fresh process: parse a stored report."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from pipelines.ingest.services import junit
+
+    t0 = time.perf_counter()
+    state = junit.report_parse(report_id=int(report_id))
+    seconds = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {"seconds": seconds, "state": state, "peak_rss_mb": own_peak_rss_mb()}
+        )
+    )
+
+
+FLOOR_COLUMNS = (
+    "report_id, run_id, test_key, suite, classname, name, file, line, outcome, "
+    "duration_seconds, message, details, system_out"
+)
+
+
+def child_floor_junit(path: str, run_id: str) -> None:
+    """The JUnit floor: defusedxml's iterparse over the file and one COPY row per
+    testcase into a copy of the results table (same columns and indexes, no
+    foreign keys); the least that storing these rows can cost here."""
+    import psycopg
+    from defusedxml.ElementTree import iterparse
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    t0 = time.perf_counter()
+    with (
+        psycopg.connect(ENV["DATABASE_URL"]) as conn,
+        conn.cursor() as cur,
+        open(path, "rb") as fh,
+    ):
+        cur.execute("TRUNCATE bench_floor_testresult")
+        rows = 0
+        with cur.copy(
+            f"COPY bench_floor_testresult ({FLOOR_COLUMNS}) FROM STDIN"
+        ) as copy:
+            stack: list = []
+            suite = ""
+            for event, elem in iterparse(fh, events=("start", "end")):
+                if event == "start":
+                    if local(elem.tag) == "testsuite":
+                        suite = elem.get("name") or ""
+                    stack.append(elem)
+                    continue
+                stack.pop()
+                if local(elem.tag) != "testcase":
+                    continue
+                outcome, message, details = "passed", "", ""
+                for problem in elem:
+                    kind = local(problem.tag)
+                    if kind in ("failure", "error", "skipped"):
+                        outcome = {"failure": "failed"}.get(kind, kind)
+                        message = problem.get("message") or ""
+                        details = problem.text or ""
+                classname, name = elem.get("classname") or "", elem.get("name") or ""
+                key = hashlib.sha1(
+                    f"{classname}::{name}".encode(), usedforsecurity=False
+                ).hexdigest()
+                time_ = elem.get("time")
+                copy.write_row(
+                    (
+                        0,
+                        int(run_id),
+                        key,
+                        suite,
+                        classname,
+                        name,
+                        "",
+                        None,
+                        outcome,
+                        float(time_) if time_ else None,
+                        message,
+                        details,
+                        "",
+                    )
+                )
+                rows += 1
+                if stack:
+                    stack[-1].remove(elem)
+        conn.commit()
+    seconds = time.perf_counter() - t0
+    print(
+        json.dumps({"seconds": seconds, "rows": rows, "peak_rss_mb": own_peak_rss_mb()})
+    )
+
+
+def upload_report(path: Path, run_id: int, token: str) -> tuple[float, int]:
+    """POST a report (one request); seconds and the new report's id."""
+    body = path.read_bytes()
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=300)
+    t0 = time.perf_counter()
+    conn.request(
+        "POST",
+        f"/api/v1/ci/runs/{run_id}/junit",
+        body=body,
+        headers={
+            "Content-Type": "application/xml",
+            "Authorization": f"Bearer {token}",
+        },
+    )
+    response = conn.getresponse()
+    answer = response.read()
+    seconds = time.perf_counter() - t0
+    conn.close()
+    if response.status != 202:
+        raise RuntimeError(f"JUnit upload answered {response.status}: {answer[:300]}")
+    return seconds, json.loads(answer)["id"]
+
+
+def junit_pair(
+    cases: int, *, rounds: int, run_id: int, token: str
+) -> tuple[dict, dict]:
+    """Upload → parsed (HTTP upload, then the worker's parse in a fresh
+    process) beside the floor (iterparse + COPY in a fresh process), alternating."""
+    path = junit_file(cases)
+    real_ms, floor_ms, real_rss, floor_rss, states = [], [], [], [], Counter()
+    started = time.monotonic()
+    try:
+        for _ in range(rounds):
+            floor = child("floor-junit", str(path), str(run_id))
+            floor_ms.append(floor["seconds"] * 1000)
+            floor_rss.append(floor["peak_rss_mb"])
+            upload_s, report_id = upload_report(path, run_id, token)
+            parsed = child("parse-report", str(report_id))
+            states[parsed["state"]] += 1
+            real_ms.append((upload_s + parsed["seconds"]) * 1000)
+            real_rss.append(parsed["peak_rss_mb"])
+    finally:
+        size_kb = path.stat().st_size // 1024
+        path.unlink()
+    seconds = time.monotonic() - started
+    real = summary(real_ms, seconds) | {
+        "testcases": cases,
+        "body_kb": size_kb,
+        "states": dict(states),
+        "unexpected": sum(v for k, v in states.items() if k != "done"),
+        "memory": {"total_mb": max(real_rss), "what": "the parsing process"},
+    }
+    floor = summary(floor_ms, seconds) | {
+        "testcases": cases,
+        "unexpected": 0,
+        "memory": {"total_mb": max(floor_rss), "what": "the floor process"},
+    }
+    return real, floor
 
 
 def prepare() -> dict:
@@ -280,16 +524,18 @@ def prepare() -> dict:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
     from dashboard.domains import services
     from dashboard.domains.models import Domain
     from dashboard.platform.pagination import _encode
     from pipelines.ingest.models import Run
-    from pipelines.management.commands.seed_demo import BENCH_PASSWORD, BENCH_USERNAME
+    from pipelines.management.commands.seed_demo import BENCH_USERNAME
 
     client = Client()
-    assert client.login(username=BENCH_USERNAME, password=BENCH_PASSWORD)
+    # force_login: django-axes' backend wants a request, which login() lacks.
+    client.force_login(get_user_model().objects.get(username=BENCH_USERNAME))
     session = client.cookies["sessionid"].value
     domains = list(
         Domain.objects.filter(slug__startswith="demo-").values_list("slug", "pk")
@@ -367,6 +613,71 @@ def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
 
 
 # --- Main ------------------------------------------------------------------------------
+NOOP = "baseline: GET /bench/noop (204)"
+FLOOR_WEBHOOK = "floor: HMAC + INSERT … RETURNING + LPUSH"
+RAW_SQL = "floor: panels' raw SQL via psycopg"
+FIRST_PAGE = "runs list, first page"
+
+
+def floor_tables() -> None:
+    """The tables the floors write to: the delivery floor's (one row per
+    delivery, unique id, raw body) and a copy of the test results table."""
+    import psycopg
+
+    with psycopg.connect(ENV["DATABASE_URL"]) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor_delivery ("
+            " id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+            " delivery_id varchar(100) NOT NULL UNIQUE,"
+            " event varchar(64) NOT NULL,"
+            " body bytea NOT NULL,"
+            " received_at timestamptz NOT NULL DEFAULT now())"
+        )
+        conn.execute("TRUNCATE bench_floor_delivery")
+        conn.execute("DROP TABLE IF EXISTS bench_floor_testresult")
+        conn.execute(
+            "CREATE TABLE bench_floor_testresult "
+            "(LIKE pipelines_testresult INCLUDING ALL)"
+        )
+
+
+def delete_prefixed(client, prefix: str) -> int:
+    """Delete the keys that start with `prefix` (SCAN, never FLUSHDB)."""
+    deleted = 0
+    batch = []
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            deleted += client.delete(*batch)
+            batch = []
+    if batch:
+        deleted += client.delete(*batch)
+    return deleted
+
+
+def add_ratios(results: dict[str, dict]) -> None:
+    """Each scenario with a floor gets its figures divided by the floor's:
+    latency and time (× floor: 1.0 is the floor, higher is slower), throughput
+    (fraction of the floor's), peak memory."""
+    for r in results.values():
+        floor = results.get(r.get("floor", ""))
+        if not floor or not r.get("requests") or not floor.get("requests"):
+            continue
+        ratio = {}
+        for key in ("p50_ms", "p95_ms", "p99_ms"):
+            if floor.get(key):
+                ratio[key.removesuffix("_ms")] = round(r[key] / floor[key], 2)
+        if r.get("concurrency") and floor.get("throughput_rps"):
+            ratio["throughput"] = round(
+                r["throughput_rps"] / floor["throughput_rps"], 2
+            )
+        mine = r.get("memory", {}).get("total_mb")
+        theirs = floor.get("memory", {}).get("total_mb")
+        if mine and theirs and "testcases" in r:
+            ratio["peak_rss"] = round(mine / theirs, 2)
+        r["ratio_to_floor"] = ratio
+
+
 def main() -> int:
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
@@ -382,6 +693,7 @@ def main() -> int:
     facts = prepare()
     import redis
 
+    floor_tables()
     cache = redis.Redis.from_url(ENV["REDIS_URL"])
     server = Server()
     server.start()
@@ -389,7 +701,7 @@ def main() -> int:
     cookie = {"Cookie": f"sessionid={facts['session']}"}
     n = 1 if QUICK else 3
     try:
-        results["baseline: GET /bench/noop (204)"] = drive(
+        results[NOOP] = drive(
             lambda i: ("GET", "/bench/noop", None, {}),
             requests=2000 * n,
             concurrency=8,
@@ -398,28 +710,48 @@ def main() -> int:
 
         bodies = webhook_bodies()
 
-        def webhook(i: int) -> Request:
-            event, body = bodies[i % len(bodies)]
-            signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-            return (
-                "POST",
-                "/api/v1/webhooks/github",
-                body,
-                {
-                    "Content-Type": "application/json",
-                    "X-GitHub-Event": event,
-                    "X-GitHub-Delivery": str(uuid.uuid4()),
-                    "X-Hub-Signature-256": f"sha256={signature}",
-                    "User-Agent": "GitHub-Hookshot/bench",
-                },
-            )
+        def webhook_to(path: str) -> Callable[[int], Request]:
+            def make(i: int) -> Request:
+                event, body = bodies[i % len(bodies)]
+                signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                return (
+                    "POST",
+                    path,
+                    body,
+                    {
+                        "Content-Type": "application/json",
+                        "X-GitHub-Event": event,
+                        "X-GitHub-Delivery": str(uuid.uuid4()),
+                        "X-Hub-Signature-256": f"sha256={signature}",
+                        "User-Agent": "GitHub-Hookshot/bench",
+                    },
+                )
 
-        results["webhook ingest (signed, unique ids)"] = drive(
-            webhook, requests=2000 * n, concurrency=8, expect={200, 202}
-        ) | {"memory": server.peak_rss_mb()}
+            return make
+
+        ingest = side_by_side(
+            {
+                FLOOR_WEBHOOK: webhook_to("/bench/floor/webhook"),
+                "webhook ingest (signed, unique ids)": webhook_to(
+                    "/api/v1/webhooks/github"
+                ),
+            },
+            requests=2000 * n,
+            concurrency=8,
+            expect={
+                FLOOR_WEBHOOK: {202},
+                "webhook ingest (signed, unique ids)": {200, 202},
+            },
+        )
+        results[FLOOR_WEBHOOK] = ingest[FLOOR_WEBHOOK] | {
+            "memory": server.peak_rss_mb()
+        }
+        results["webhook ingest (signed, unique ids)"] = ingest[
+            "webhook ingest (signed, unique ids)"
+        ] | {"memory": server.peak_rss_mb(), "floor": FLOOR_WEBHOOK}
 
         report = junit_report()
-        results["JUnit ingest, 10,000 testcases"] = drive(
+        results["JUnit upload, 10,000 testcases"] = drive(
             lambda i: (
                 "POST",
                 f"/api/v1/ci/runs/{facts['run_id']}/junit",
@@ -433,6 +765,22 @@ def main() -> int:
             concurrency=2,
             expect={200, 201, 202},
         ) | {"memory": server.peak_rss_mb(), "body_kb": len(report) // 1024}
+
+        for cases, rounds in ((50_000, n), (500_000, 1)):
+            label = f"{cases:,}"
+            real, floor = junit_pair(
+                cases, rounds=rounds, run_id=facts["run_id"], token=facts["token"]
+            )
+            floor_name = f"floor: iterparse + COPY, {label} testcases"
+            results[floor_name] = floor
+            results[f"JUnit {label} testcases, upload → parsed"] = real | {
+                "floor": floor_name
+            }
+        results["JUnit 500,000 testcases, upload → parsed"]["memory_vs_50k"] = round(
+            results["JUnit 500,000 testcases, upload → parsed"]["memory"]["total_mb"]
+            / results["JUnit 50,000 testcases, upload → parsed"]["memory"]["total_mb"],
+            2,
+        )
 
         ranges = ["24h", "7d", "30d", "90d"]
         domains = facts["domains"][: 5 if QUICK else 20]
@@ -448,16 +796,18 @@ def main() -> int:
                 {**cookie, "HX-Request": "true"},
             )
 
-        cache.flushdb()
+        delete_prefixed(cache, ENV["CACHE_KEY_PREFIX"])
+        results[RAW_SQL] = panel_sql_baseline(domains, ranges)
         results["dashboard panels, cold cache"] = drive(
             panel_request, requests=len(combos), concurrency=4, expect={200}
-        ) | {"memory": server.peak_rss_mb(), "distinct_panels": len(combos)}
+        ) | {
+            "memory": server.peak_rss_mb(),
+            "distinct_panels": len(combos),
+            "floor": RAW_SQL,
+        }
         results["dashboard panels, warm cache"] = drive(
             panel_request, requests=len(combos) * 3, concurrency=4, expect={200}
-        ) | {"memory": server.peak_rss_mb()}
-        results["baseline: panels' raw SQL via psycopg"] = panel_sql_baseline(
-            domains, ranges
-        )
+        ) | {"memory": server.peak_rss_mb(), "floor": NOOP}
         results["dashboard page shell"] = drive(
             lambda i: (
                 "GET",
@@ -468,24 +818,41 @@ def main() -> int:
             requests=300 * n,
             concurrency=4,
             expect={200},
-        ) | {"memory": server.peak_rss_mb()}
+        ) | {"memory": server.peak_rss_mb(), "floor": NOOP}
         cursors = facts["cursors"]
-        results[f"runs list, deep pages (of {facts['runs_total']:,} runs)"] = drive(
-            lambda i: (
-                "GET",
-                f"/d/{facts['runs_slug']}/runs/?cursor={cursors[i % len(cursors)]}",
-                None,
-                cookie,
-            ),
+        runs_url = f"/d/{facts['runs_slug']}/runs/"
+        deep = f"runs list, deep pages (of {facts['runs_total']:,} runs)"
+        pages = side_by_side(
+            {
+                FIRST_PAGE: lambda i: ("GET", runs_url, None, cookie),
+                deep: lambda i: (
+                    "GET",
+                    f"{runs_url}?cursor={cursors[i % len(cursors)]}",
+                    None,
+                    cookie,
+                ),
+            },
             requests=300 * n,
             concurrency=4,
-            expect={200},
-        ) | {"memory": server.peak_rss_mb()}
+            expect={FIRST_PAGE: {200}, deep: {200}},
+        )
+        results[FIRST_PAGE] = pages[FIRST_PAGE] | {
+            "memory": server.peak_rss_mb(),
+            "floor": NOOP,
+        }
+        results[deep] = pages[deep] | {
+            "memory": server.peak_rss_mb(),
+            "floor": FIRST_PAGE,
+        }
     finally:
         server.stop()
-        # The webhook scenario queued tasks no worker ran: drop them.
+        # The scenarios queued tasks no worker ran: drop them (this run's keys only).
         with contextlib.suppress(redis.exceptions.RedisError):
-            redis.Redis.from_url(ENV["CELERY_BROKER_URL"]).flushdb()
+            delete_prefixed(
+                redis.Redis.from_url(ENV["CELERY_BROKER_URL"]),
+                ENV["CELERY_BROKER_PREFIX"],
+            )
+    add_ratios(results)
     document = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "scale": SCALE,
@@ -536,17 +903,33 @@ def machine_info() -> dict:
 def print_table(document: dict) -> None:
     log(f"\nDataset (≈ rows): {document['dataset_approx_rows']}")
     log(
-        f"\n{'scenario':<46} {'req':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'peak RSS MB':>12}"
+        f"\n{'scenario':<46} {'req':>6} {'req/s':>8} {'p50 ms':>9} {'p95 ms':>9} "
+        f"{'p99 ms':>9} {'peak RSS MB':>12}  ratio to its floor"
     )
     for name, r in document["scenarios"].items():
         memory = r.get("memory", {}).get("total_mb", "")
+        ratio = r.get("ratio_to_floor", {})
+        shown = ", ".join(
+            f"{key} {value}×" for key, value in ratio.items() if key != "throughput"
+        )
+        if "throughput" in ratio:
+            shown = f"req/s {ratio['throughput']}× (of floor's), " + shown
+        if "memory_vs_50k" in r:
+            shown += f"; peak RSS {r['memory_vs_50k']}× the 50,000's"
         log(
             f"{name[:46]:<46} {r.get('requests', 0):>6} {r.get('throughput_rps', 0):>8} "
-            f"{r.get('p50_ms', 0):>8} {r.get('p95_ms', 0):>8} {r.get('p99_ms', 0):>8} "
-            f"{memory:>12}"
+            f"{r.get('p50_ms', 0):>9} {r.get('p95_ms', 0):>9} {r.get('p99_ms', 0):>9} "
+            f"{memory:>12}  {shown}"
         )
+        if r.get("floor"):
+            log(f"{'':<46}   (÷ {r['floor']})")
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1:  # a measured child process (see child())
+        os.environ.update(ENV)
+        {"parse-report": child_parse_report, "floor-junit": child_floor_junit}[
+            sys.argv[1]
+        ](*sys.argv[2:])
+        sys.exit(0)
     sys.exit(main())

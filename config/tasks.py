@@ -5,7 +5,12 @@ permanent error) it is written to the dead-letter table with its arguments, erro
 attempt count, request id and domain, from where it can be replayed.
 """
 
+import base64
+import json
 import logging
+import os
+import socket
+import uuid
 
 from celery import Task
 from django.db import transaction
@@ -102,3 +107,135 @@ def enqueue_on_commit(task: Task | str, *args: object, **kwargs: object) -> None
 
 def task_options(**overrides: object) -> dict:
     return {**TASK_DEFAULTS, "base": ControlPlaneTask, **overrides}
+
+
+# --- The light publish: the hot paths' one LPUSH --------------------------------------
+# Celery's apply_async costs about 2 ms of Python per message (routing, the
+# producer pool, kombu's channel, retries, signals). An accepted webhook or
+# CI upload needs none of it: its outbox row is already committed, so the
+# message only has to reach the queue once, and if it does not, the sweeper
+# publishes it again. publish_light() writes the same protocol-2 message that
+# apply_async writes (tests/platform/test_light_publish.py compares them field
+# by field and has a real worker run it) with a single Redis LPUSH.
+_light: dict[str, object] = {}
+
+
+def _light_client():
+    """One Redis client per process (and broker URL), made on first use."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    url = settings.CELERY_BROKER_URL
+    if _light.get("url") != url:
+        import redis
+
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        _light["client"] = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=app.conf.broker_connection_timeout or 2,
+            socket_timeout=options.get("socket_timeout") or 5,
+        )
+        _light["prefix"] = options.get("global_keyprefix", "")
+        _light["origin"] = f"{os.getpid()}@{socket.gethostname()}"
+        _light["url"] = url
+    return _light["client"]
+
+
+def _light_queue(task: Task) -> str:
+    queues = _light.setdefault("queues", {})
+    if task.name not in queues:
+        from config.celery import app
+
+        route = app.amqp.router.route({}, task.name, (), {})
+        queues[task.name] = route["queue"].name
+    return queues[task.name]
+
+
+def light_message(task: Task, args: tuple) -> dict:
+    """The Celery protocol-2 message apply_async would publish for `task(*args)`
+    on the Redis transport (priority 0, no eta, no kwargs)."""
+    from config import request_context
+    from config.celery import app
+
+    _light_client()
+    task_id = str(uuid.uuid4())
+    body = json.dumps(
+        [
+            list(args),
+            {},
+            {"callbacks": None, "errbacks": None, "chain": None, "chord": None},
+        ]
+    ).encode()
+    queue = _light_queue(task)
+    return {
+        "body": base64.b64encode(body).decode(),
+        "content-encoding": "utf-8",
+        "content-type": "application/json",
+        "headers": {
+            "lang": "py",
+            "task": task.name,
+            "id": task_id,
+            "shadow": None,
+            "eta": None,
+            "expires": None,
+            "group": None,
+            "group_index": None,
+            "retries": 0,
+            "timelimit": [
+                task.time_limit or app.conf.task_time_limit,
+                task.soft_time_limit or app.conf.task_soft_time_limit,
+            ],
+            "root_id": task_id,
+            "parent_id": None,
+            "argsrepr": repr(tuple(args)),
+            "kwargsrepr": "{}",
+            "origin": _light["origin"],
+            "ignore_result": task.ignore_result,
+            "replaced_task_nesting": 0,
+            "stamped_headers": None,
+            "stamps": {},
+            "request_id": request_context.current_request_id(),
+            "traceparent": request_context.child_traceparent(
+                request_context.current_traceparent()
+            ),
+        },
+        "properties": {
+            "correlation_id": task_id,
+            "reply_to": "",
+            "delivery_mode": 2,
+            "delivery_info": {"exchange": "", "routing_key": queue},
+            "priority": 0,
+            "body_encoding": "base64",
+            "delivery_tag": str(uuid.uuid4()),
+        },
+    }
+
+
+def publish_light(task: Task | str, *args: object) -> bool:
+    """Publish `task(*args)` with one LPUSH onto its queue's list (Redis broker);
+    any other broker goes through enqueue(). A Redis error is logged and left to
+    the outbox sweeper, exactly as enqueue() does: only outbox rows use this."""
+    from django.conf import settings
+
+    if isinstance(task, str):
+        task = task_named(task)
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        return enqueue(task, *args)
+    try:
+        message = light_message(task, args)
+        queue = message["properties"]["delivery_info"]["routing_key"]
+        _light_client().lpush(f"{_light['prefix']}{queue}", json.dumps(message))
+        return True
+    except Exception as exc:  # redis raises several unrelated types when down
+        logger.warning(
+            "task not enqueued; the sweeper will retry",
+            extra={"task_name": task.name, "error": str(exc)},
+        )
+        return False
+
+
+def publish_light_on_commit(task: Task | str, *args: object) -> None:
+    """publish_light() after the surrounding transaction commits (at once when
+    there is none)."""
+    transaction.on_commit(lambda: publish_light(task, *args))

@@ -25,4 +25,9 @@ urlpatterns = [
         name="export-download",
     ),
     path("bench/noop", views_dashboard.bench_noop, name="bench-noop"),
+    path(
+        "bench/floor/webhook",
+        views_dashboard.bench_floor_webhook,
+        name="bench-floor-webhook",
+    ),
 ]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -101,3 +102,47 @@ def bench_noop(request: HttpRequest) -> HttpResponse:
     if not settings.BENCHMARK_ENDPOINTS:
         raise Http404()
     return HttpResponse(status=204)
+
+
+_FLOOR_REDIS = []
+
+
+@csrf_exempt
+def bench_floor_webhook(request: HttpRequest) -> HttpResponse:
+    """The webhook ingest floor (benchmarks only): what one signed delivery
+    cannot cost less than on this machine. HMAC of the raw body, one
+    `INSERT … ON CONFLICT DO NOTHING RETURNING` of it into the table
+    benchmarks/run.py creates, one Redis LPUSH of the new id; nothing else."""
+    if not settings.BENCHMARK_ENDPOINTS:
+        raise Http404()
+    import hashlib
+    import hmac
+
+    import redis
+    from django.db import connection
+
+    body = request.body
+    expected = hmac.new(
+        settings.GITHUB_WEBHOOK_SECRET.encode(), body, hashlib.sha256
+    ).hexdigest()
+    claimed = request.headers.get("X-Hub-Signature-256", "").removeprefix("sha256=")
+    if not hmac.compare_digest(expected, claimed):
+        return HttpResponse(status=401)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_floor_delivery (delivery_id, event, body) "
+            "VALUES (%s, %s, %s) ON CONFLICT (delivery_id) DO NOTHING RETURNING id",
+            [
+                request.headers.get("X-GitHub-Delivery", ""),
+                request.headers.get("X-GitHub-Event", ""),
+                body,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return HttpResponse(status=200)
+    if not _FLOOR_REDIS:
+        _FLOOR_REDIS.append(redis.Redis.from_url(settings.CELERY_BROKER_URL))
+    prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
+    _FLOOR_REDIS[0].lpush(f"{prefix}bench-floor", row[0])
+    return HttpResponse(status=202)

@@ -85,7 +85,15 @@ class PrimaryPinMiddleware:
             db_router.pin_to_primary()
         try:
             response = self.get_response(request)
-            if request.method in UNSAFE_METHODS and response.status_code < 400:
+            # Only a browser session (one it sent, or one this answer starts)
+            # reads its own writes back through pages: a webhook or a token
+            # client gets no cookie, and the request no signing.
+            session = settings.SESSION_COOKIE_NAME
+            if (
+                request.method in UNSAFE_METHODS
+                and response.status_code < 400
+                and (session in request.COOKIES or session in response.cookies)
+            ):
                 window = settings.READ_YOUR_WRITES_SECONDS
                 response.set_signed_cookie(
                     PIN_COOKIE,

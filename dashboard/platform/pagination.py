@@ -81,6 +81,12 @@ def keyset_page(
             for j in range(i):
                 clause &= Q(**{fields[j]: values[j]})
             condition |= clause
+        if values[0] is not None:
+            # Implied by the OR, but an index can start from it: without it
+            # PostgreSQL scans the index from the first row and filters every
+            # row above the cursor away, so page N costs N pages.
+            bound = "lte" if descending else "gte"
+            condition = Q(**{f"{fields[0]}__{bound}": values[0]}) & condition
         queryset = queryset.filter(condition)
     rows = list(queryset.order_by(*ordering)[: page_size + 1])
     has_more = len(rows) > page_size

@@ -4,6 +4,8 @@
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
+from django.db import connections, models, router
+
 T = TypeVar("T")
 
 Status = Literal["created", "updated", "unchanged"]
@@ -23,3 +25,42 @@ class Upserted(Generic[T]):
     @property
     def changed(self) -> bool:
         return self.status != "unchanged"
+
+
+def insert_unless_present(
+    obj: models.Model, *, conflict: str | None = None
+) -> int | None:
+    """INSERT `obj` unless it collides with a row already there (on the unique
+    column `conflict`, or on any unique constraint when None): one statement
+    (`INSERT … ON CONFLICT DO NOTHING RETURNING pk`), no savepoint and no SELECT
+    first. The new primary key (also set on `obj`, now saved), or None when the
+    row was there already. Field defaults and auto_now(_add) apply as in save();
+    no signals are sent."""
+    model = type(obj)
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not (f.primary_key and obj.pk is None) and not getattr(f, "generated", False)
+    ]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    target = f"({quote(meta.get_field(conflict).column)})" if conflict else ""
+    # Identifiers only from the model's own metadata, quoted; values as params.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # nosec B608
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT {target} DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj.pk

@@ -1,6 +1,7 @@
 """Reads for CI ingestion, already restricted: by the token's domain (API) or by
 a domain the user may browse (pages)."""
 
+from django.db import connections, router
 from django.db.models import Count, Q, QuerySet, Sum
 
 from dashboard.domains.models import Domain, PermissionDenial
@@ -43,14 +44,29 @@ def runs_of(
     return runs
 
 
+# The distinct workflows of a domain by a loose index scan: one probe of
+# run_domain_workflow_idx per name (the next name after the last one), instead
+# of a DISTINCT over every run of the domain (10,000 of them at the default
+# scale, for three names).
+WORKFLOWS_SQL = """
+WITH RECURSIVE names(workflow) AS (
+    (SELECT workflow FROM pipelines_run WHERE domain_id = %(domain)s
+     ORDER BY workflow LIMIT 1)
+    UNION ALL
+    SELECT (SELECT r.workflow FROM pipelines_run r
+            WHERE r.domain_id = %(domain)s AND r.workflow > names.workflow
+            ORDER BY r.workflow LIMIT 1)
+    FROM names WHERE names.workflow IS NOT NULL
+)
+SELECT workflow FROM names WHERE workflow IS NOT NULL LIMIT %(limit)s
+"""
+
+
 def workflows_of(domain: Domain, limit: int = 100) -> list[str]:
-    """Workflow names for the filter (bounded; uses the domain/workflow index)."""
-    return list(
-        Run.objects.filter(domain=domain)
-        .order_by("workflow")
-        .values_list("workflow", flat=True)
-        .distinct()[:limit]
-    )
+    """Workflow names for the filter, in order (bounded; one index probe each)."""
+    with connections[router.db_for_read(Run)].cursor() as cursor:
+        cursor.execute(WORKFLOWS_SQL, {"domain": domain.pk, "limit": limit})
+        return [name for (name,) in cursor.fetchall()]
 
 
 def run_of(domain: Domain, pk: int) -> Run | None:

@@ -102,7 +102,9 @@ def _queries(domain: Domain) -> dict[str, tuple]:
             60,
             "no Seq Scan on pipelines_flakytest",
         ),
-        "export runs, 7 days": (export_runs, 200, "no Seq Scan on pipelines_run"),
+        # A range scan of run_domain_idx (domain, started_at): estimated 203 at
+        # this size since the single-column domain index is gone (#14).
+        "export runs, 7 days": (export_runs, 250, "no Seq Scan on pipelines_run"),
         "export test results, one batch of runs": (
             results_of_runs(week),
             7000,

@@ -65,6 +65,28 @@ def test_late_rows_for_old_hours_are_folded_in(build):
     assert RollupWatermark.objects.get(name="ci").last_id > 0
 
 
+def test_a_run_that_completes_long_after_it_started_is_counted_in_its_hour(build):
+    """A run that started two days ago (beyond the refresher's recent window)
+    and completes now is folded into its start hour: the refresher also reads
+    the runs changed since its last pass (runs.updated_at, indexed)."""
+    from pipelines.models import Run
+
+    (slow,) = build.runs(1, hours_ago=48)
+    Run.objects.filter(pk=slow.pk).update(status="in_progress", conclusion="")
+    rollups_refresh()
+    assert sum(CIRollup.objects.values_list("runs", flat=True)) == 0
+    slow.refresh_from_db()
+    slow.status, slow.conclusion = "completed", "success"
+    slow.save()  # stamps updated_at, as every service write does
+    rollups_refresh()
+    (bucket,) = CIRollup.objects.all()
+    assert (bucket.hour, bucket.runs, bucket.passed) == (
+        slow.started_at.replace(minute=0, second=0, microsecond=0),
+        1,
+        1,
+    )
+
+
 def test_full_rebuild_equals_incremental_refresh(build):
     build.everything(20)
     incremental = _snapshot()

@@ -57,6 +57,26 @@ def test_every_published_junit_file_parses_or_is_refused_with_a_position(testdat
             assert junit.check(str(path)).tests > 0, path.name
 
 
+def test_the_edges_count_only_check_counts_what_the_worker_stores(testdata):
+    """check() (at upload) skips building the testcases; its counts must still
+    be the parse's (the worker's), file by file, outcome by outcome."""
+    files = [
+        p
+        for p in sorted((testdata / "junit").glob("*.xml"))
+        if "MALFORMED" not in p.name
+    ]
+    for path in files:
+        checked = junit.check(str(path))
+        parsed = junit.Totals()
+        cases = list(junit.parse(str(path), parsed))
+        counts = ("suites", "tests", "failures", "errors", "skipped")
+        assert [getattr(checked, c) for c in counts] == [
+            getattr(parsed, c) for c in counts
+        ], path.name
+        assert checked.duration_seconds == parsed.duration_seconds, path.name
+        assert len(cases) == checked.tests
+
+
 def test_a_corrupt_pytest_report_is_refused_at_the_line_and_column_the_publisher_names(
     testdata,
 ):

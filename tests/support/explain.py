@@ -35,3 +35,21 @@ def plan_node_types(queryset: QuerySet) -> set[str]:
 
     walk(explain_plan(queryset))
     return found
+
+
+def plan_nodes_of_sql(sql: str, params=None, *, using: str = "default") -> list[dict]:
+    """Every node of the planner's plan for raw SQL, each with its node type,
+    relation, index and index condition (for asserting what an index serves)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        raw = cursor.fetchone()[0]
+    doc = json.loads(raw) if isinstance(raw, str) else raw
+    nodes: list[dict] = []
+
+    def walk(node: dict) -> None:
+        nodes.append(node)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(doc[0]["Plan"])
+    return nodes

@@ -8,9 +8,15 @@ from dashboard.domains.models import Domain, Repository
 
 class PullRequest(models.Model):
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="pull_requests"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="pull_requests",
+        db_index=False,  # uniq_pull_request leads with it
     )
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    # pr_domain_idx leads with it.
+    domain = models.ForeignKey(
+        Domain, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=500, blank=True)
     state = models.CharField(max_length=16)  # open | closed
@@ -40,7 +46,10 @@ class Push(models.Model):
     """One push, recorded once (its delivery is unique)."""
 
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="pushes"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="pushes",
+        db_index=False,  # push_ref_idx leads with it
     )
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
     delivery = models.OneToOneField(
@@ -70,9 +79,15 @@ class Push(models.Model):
 
 class Deployment(models.Model):
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="deployments"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="deployments",
+        db_index=False,  # uniq_deployment leads with it
     )
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    # deployment_env_idx leads with it.
+    domain = models.ForeignKey(
+        Domain, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     external_id = models.BigIntegerField()
     environment = models.CharField(max_length=255)
     sha = models.CharField(max_length=64)
@@ -109,7 +124,10 @@ class ReportedStatus(models.Model):
     """The latest commit status per (repository, sha, context), as GitHub reports it."""
 
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="reported_statuses"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="reported_statuses",
+        db_index=False,  # uniq_reported_status leads with it
     )
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
     sha = models.CharField(max_length=64)

@@ -34,6 +34,7 @@ class WebhookDelivery(OutboxRow):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="deliveries",
+        db_index=False,  # delivery_domain_idx leads with it
     )
     body = models.BinaryField()
     body_size = models.PositiveIntegerField(default=0)

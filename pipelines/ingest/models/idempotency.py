@@ -9,7 +9,10 @@ class IdempotencyRecord(models.Model):
     """The stored answer for (domain, key). The request's hash tells a retry
     (same body: replay) from a mistake (different body: 409)."""
 
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="+")
+    # uniq_idem_key leads with it.
+    domain = models.ForeignKey(
+        Domain, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=500)

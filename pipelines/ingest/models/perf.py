@@ -14,10 +14,16 @@ class PerfSample(CommitEvidence):
     """
 
     domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="perf_samples"
+        Domain,
+        on_delete=models.CASCADE,
+        related_name="perf_samples",
+        db_index=False,  # perf_domain_idx leads with it
     )
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="perf_samples"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="perf_samples",
+        db_index=False,  # perf_branch_idx leads with it
     )
     scenario = models.CharField(max_length=200)
     base_branch = models.CharField(max_length=255, blank=True)

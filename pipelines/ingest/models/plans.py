@@ -11,10 +11,16 @@ class QueryPlan(CommitEvidence):
     ingest so gates compare numbers, not documents."""
 
     domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="query_plans"
+        Domain,
+        on_delete=models.CASCADE,
+        related_name="query_plans",
+        db_index=False,  # plan_domain_idx leads with it
     )
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="query_plans"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="query_plans",
+        db_index=False,  # plan_query_idx leads with it
     )
     query_name = models.CharField(max_length=200)
     plan = models.JSONField()

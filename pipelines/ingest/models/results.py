@@ -14,7 +14,10 @@ class TestReport(OutboxRow):
     __test__ = False  # not a pytest class, despite the name
 
     run = models.ForeignKey(
-        "pipelines.Run", on_delete=models.CASCADE, related_name="reports"
+        "pipelines.Run",
+        on_delete=models.CASCADE,
+        related_name="reports",
+        db_index=False,  # report_run_idx leads with it
     )
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="+")
     file = models.FileField(upload_to="junit/%Y/%m/%d/", max_length=300)
@@ -65,10 +68,16 @@ class TestResult(models.Model):
     __test__ = False  # not a pytest class, despite the name
 
     report = models.ForeignKey(
-        TestReport, on_delete=models.CASCADE, related_name="results"
+        TestReport,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,  # result_report_idx is this index
     )
     run = models.ForeignKey(
-        "pipelines.Run", on_delete=models.CASCADE, related_name="test_results"
+        "pipelines.Run",
+        on_delete=models.CASCADE,
+        related_name="test_results",
+        db_index=False,  # result_run_outcome_idx leads with it
     )
     # sha1 of "classname::name": the identity flaky-test detection groups on.
     test_key = models.CharField(max_length=40)

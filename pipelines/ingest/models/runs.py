@@ -63,9 +63,15 @@ class Run(models.Model):
 
     provider = models.CharField(max_length=40)
     repository = models.ForeignKey(
-        Repository, on_delete=models.PROTECT, related_name="runs"
+        Repository,
+        on_delete=models.PROTECT,
+        related_name="runs",
+        db_index=False,  # run_commit_idx, run_repo_branch_idx lead with it
     )
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="runs")
+    # run_domain_idx leads with it.
+    domain = models.ForeignKey(
+        Domain, on_delete=models.PROTECT, related_name="runs", db_index=False
+    )
     external_id = models.CharField(max_length=64)
     attempt = models.PositiveIntegerField(default=1)
     head_sha = models.CharField(max_length=64, blank=True)
@@ -109,6 +115,9 @@ class Run(models.Model):
                 name="run_domain_workflow_idx",
             ),
             models.Index(fields=["repository", "head_sha"], name="run_commit_idx"),
+            # The rollup refresher folds again the runs changed since its last
+            # pass (dashboard.board.rollups, Source.updated_field).
+            models.Index(fields=["updated_at"], name="run_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -131,7 +140,10 @@ class Run(models.Model):
 class Job(models.Model):
     """A job of a run (a GitHub workflow job or check run)."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="jobs")
+    # uniq_job_identity leads with it.
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="jobs", db_index=False
+    )
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=255, blank=True)
     status = models.CharField(

@@ -4,12 +4,12 @@ import logging
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from dashboard.domains.models import Repository
 from dashboard.platform.cleaning import fit
-from dashboard.platform.upserts import Upserted
+from dashboard.platform.upserts import Upserted, insert_unless_present
 from pipelines.ingest.models import (
     CONCLUSION_SEVERITY,
     STATUS_RANK,
@@ -62,18 +62,18 @@ def is_newer(current: Run | Job, incoming: dict) -> bool:
 
 
 def locked_get_or_create(model, lookup: dict, defaults: dict):
-    """select_for_update, creating the row if absent; a concurrent creator loses
-    the unique-constraint race and reads the winner's row instead."""
+    """select_for_update, creating the row if absent (INSERT … ON CONFLICT DO
+    NOTHING: no savepoint); a concurrent creator loses the unique-constraint
+    race and reads the winner's row instead."""
     # Text cleaned and cut to its column, integers checked against theirs.
     lookup, defaults = fit(model, lookup), fit(model, defaults)
     row = model.objects.select_for_update().filter(**lookup).first()
     if row is not None:
         return row, False
-    try:
-        with transaction.atomic():
-            return model.objects.create(**lookup, **defaults), True
-    except IntegrityError:
-        return model.objects.select_for_update().get(**lookup), False
+    row = model(**lookup, **defaults)
+    if insert_unless_present(row) is not None:
+        return row, True
+    return model.objects.select_for_update().get(**lookup), False
 
 
 def _apply(obj, incoming: dict, *, descriptive: tuple, progress: tuple) -> bool:

@@ -7,17 +7,16 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
-from django.db.models import F
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, publish_light_on_commit
 from dashboard.board.warming import warm_caches_task
 from dashboard.domains.models import Repository
 from dashboard.platform.cleaning import fit, json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
-from dashboard.platform.upserts import Upserted
+from dashboard.platform.upserts import Upserted, insert_unless_present
 from pipelines.ingest.models import (
     Deployment,
     Provider,
@@ -109,7 +108,6 @@ def signature_for(body: bytes, secret: str | None = None) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-@transaction.atomic
 def delivery_receive(
     *,
     delivery_id: str,
@@ -121,29 +119,31 @@ def delivery_receive(
 ) -> Upserted[WebhookDelivery]:
     """Store a verified delivery (once per X-GitHub-Delivery) and enqueue it.
 
-    A redelivery of a known id only counts the duplicate: no second effect.
+    One statement per new delivery (`INSERT … ON CONFLICT (delivery_id) DO
+    NOTHING RETURNING id`, no savepoint), then one LPUSH once it is committed;
+    the sweeper publishes again whatever that LPUSH missed. A redelivery of a
+    known id only counts the duplicate: no second effect.
     """
     repository = payload.get("repository")
     full_name = repository.get("full_name") if isinstance(repository, dict) else ""
     now = timezone.now()
-    delivery, created = WebhookDelivery.objects.get_or_create(
+    delivery = WebhookDelivery(
         delivery_id=delivery_id,
-        defaults={
-            "event": text_clean(event)[:64],
-            # Any payload is stored (the worker judges it): these copies are
-            # cleaned so that no value of it can fail the insert.
-            "action": text_clean(str(payload.get("action") or ""))[:64],
-            "hook_id": text_clean(hook_id)[:32],
-            "repository_full_name": text_clean(str(full_name or ""))[:140],
-            "body": body,
-            "body_size": len(body),
-            "request_id": request_id[:128],
-            "enqueued_at": now,
-            "enqueue_count": 1,
-        },
+        event=text_clean(event)[:64],
+        # Any payload is stored (the worker judges it): these copies are
+        # cleaned so that no value of it can fail the insert.
+        action=text_clean(str(payload.get("action") or ""))[:64],
+        hook_id=text_clean(hook_id)[:32],
+        repository_full_name=text_clean(str(full_name or ""))[:140],
+        body=body,
+        body_size=len(body),
+        request_id=request_id[:128],
+        received_at=now,
+        enqueued_at=now,
+        enqueue_count=1,
     )
-    if created:
-        enqueue_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
+    if insert_unless_present(delivery, conflict="delivery_id") is not None:
+        publish_light_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
         logger.info(
             "webhook delivery accepted",
             extra={
@@ -152,20 +152,39 @@ def delivery_receive(
                 "pk": delivery.pk,
             },
         )
-    else:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            duplicate_count=F("duplicate_count") + 1, last_duplicate_at=now
-        )
-        logger.info(
-            "webhook delivery seen before",
-            extra={
-                "delivery_id": delivery_id,
-                "github_event": event,
-                "pk": delivery.pk,
-            },
-        )
+        return Upserted(delivery, "created")
+    delivery = _duplicate_counted(delivery_id, now)
+    logger.info(
+        "webhook delivery seen before",
+        extra={"delivery_id": delivery_id, "github_event": event, "pk": delivery.pk},
+    )
     # A redelivery changes nothing but its duplicate count.
-    return Upserted(delivery, "created" if created else "unchanged")
+    return Upserted(delivery, "unchanged")
+
+
+def _duplicate_counted(delivery_id: str, now: datetime) -> WebhookDelivery:
+    """Count a redelivery on its row and read the row back (without the body):
+    one UPDATE … RETURNING."""
+    meta = WebhookDelivery._meta
+    fields = [f for f in meta.concrete_fields if f.name != "body"]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        # Identifiers from the model's metadata only; values as parameters.
+        cursor.execute(
+            f"UPDATE {meta.db_table} SET duplicate_count = duplicate_count + 1, "  # noqa: S608  # nosec B608
+            f"last_duplicate_at = %s WHERE delivery_id = %s RETURNING {columns}",
+            [now, delivery_id],
+        )
+        row = cursor.fetchone()
+    if row is None:  # inserted and deleted again in between: not ours to count
+        raise WebhookDelivery.DoesNotExist(delivery_id)
+    values = [
+        f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
+        for f, v in zip(fields, row, strict=True)
+    ]
+    return WebhookDelivery.from_db(
+        connection.alias, [f.attname for f in fields], values
+    )
 
 
 class PayloadError(ValueError):
