@@ -9,3 +9,14 @@ performance sample or a query plan arrived. Keyword arguments: `repository_id`,
 from django.dispatch import Signal
 
 commit_evidence_changed = Signal()
+
+# Sent after the transaction commits for every processed `pull_request`
+# delivery. Keyword arguments: repository_id, number, action, state, merged,
+# head_sha, base_sha, head_ref, base_ref, author, title, url. The pins connect
+# to it (pipelines/apps.py) to read the pull request's pins.
+pull_request_received = Signal()
+
+# Sent after the transaction commits for every processed `push` delivery.
+# Keyword arguments: repository_id, ref, before, after, pusher. The pins connect
+# to it to read the default branch's pins.
+push_received = Signal()
