@@ -8,8 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from config.tasks import PermanentError, enqueue_on_commit
-from dashboard.domains.models import Repository
 from dashboard.domains.services import audit_record
+from pipelines.github import repos
 from pipelines.pins.models import (
     Pin,
     Proposal,
@@ -18,15 +18,13 @@ from pipelines.pins.models import (
     ProposalState,
 )
 from pipelines.pins.services.proposals import changes_hash, proposal_pins_set
-from pipelines.pins.services.reading import Prompt, pins_path_of
+from pipelines.pins.services.reading import Prompt, pins_file_with
 from pipelines.pins.services.reviews import proposal_judge
 from pipelines.pins.services.versions import pin_version_get_or_create
 from pipelines.pins.spec import (
     PinsFileError,
     content_hash,
     git_blob_sha,
-    pins_dump,
-    pins_parse,
     spec_of,
 )
 
@@ -152,32 +150,6 @@ def proposal_here_create(
     return proposal
 
 
-def pins_file_with(
-    *, repository: Repository, sha: str, entry: dict, prompt_text: str
-) -> dict[str, str | None]:
-    """The files of one commit that set `entry` in the pins file at `sha`
-    (replacing the pin of that id, or adding it) and its prompt's text."""
-    from pipelines.github import repos
-
-    path = pins_path_of(repository)
-    found = repos.file_at(repository.full_name, path, sha)
-    pins = {}
-    if found is not None:
-        try:
-            pins = pins_parse(found.content.decode("utf-8"))
-        except (PinsFileError, UnicodeDecodeError) as exc:
-            raise PermanentError(
-                f"The pins file {path} at {sha[:12]} is invalid, so it cannot be "
-                f"changed here: {exc}"
-            ) from exc
-    spec = spec_of(entry)
-    pins[spec.id] = spec
-    files: dict[str, str | None] = {path: pins_dump(list(pins.values()))}
-    if spec.prompt:
-        files[spec.prompt] = prompt_text
-    return files
-
-
 def pull_body(proposal: Proposal) -> str:
     """The pull request's description: rationale, diffs, risk notes, plan."""
     lines = [proposal.rationale.strip() or "Proposed in the control plane.", ""]
@@ -212,8 +184,6 @@ def pull_body(proposal: Proposal) -> str:
 def proposal_pull_open(*, proposal_id: int) -> Proposal:
     """Commit the proposed content on its branch (one commit on the default
     branch's head) and open its pull request, or update the open one."""
-    from pipelines.github import repos
-
     proposal = (
         Proposal.objects.select_related("repository", "domain")
         .filter(pk=proposal_id)

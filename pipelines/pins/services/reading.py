@@ -3,14 +3,18 @@
 import logging
 from dataclasses import dataclass, field
 
+from config.tasks import PermanentError
 from dashboard.domains.models import Repository
+from pipelines.github import repos
 from pipelines.pins.models import PinRepositorySettings
 from pipelines.pins.spec import (
     DEFAULT_PATH,
     MAX_PROMPT_BYTES,
     PinsFileError,
     PinSpec,
+    pins_dump,
     pins_parse,
+    spec_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,8 +72,6 @@ def _text(content: bytes, what: str) -> str:
 def pins_read(repository: Repository, sha: str) -> PinsAt:
     """The pins file and every prompt it references, at `sha`. GitHub failures
     leave as TransientError/PermanentError; a bad file is `error`, not raised."""
-    from pipelines.github import repos
-
     path = pins_path_of(repository)
     at = PinsAt(sha=sha, path=path)
     found = repos.file_at(repository.full_name, path, sha)
@@ -104,3 +106,27 @@ def pins_read(repository: Repository, sha: str) -> PinsAt:
     if problems:
         at.error = "; ".join(problems)[:2000]
     return at
+
+
+def pins_file_with(
+    *, repository: Repository, sha: str, entry: dict, prompt_text: str
+) -> dict[str, str | None]:
+    """The files of one commit that set `entry` in the pins file at `sha`
+    (replacing the pin of that id, or adding it) and its prompt's text."""
+    path = pins_path_of(repository)
+    found = repos.file_at(repository.full_name, path, sha)
+    pins = {}
+    if found is not None:
+        try:
+            pins = pins_parse(found.content.decode("utf-8"))
+        except (PinsFileError, UnicodeDecodeError) as exc:
+            raise PermanentError(
+                f"The pins file {path} at {sha[:12]} is invalid, so it cannot be "
+                f"changed here: {exc}"
+            ) from exc
+    spec = spec_of(entry)
+    pins[spec.id] = spec
+    files: dict[str, str | None] = {path: pins_dump(list(pins.values()))}
+    if spec.prompt:
+        files[spec.prompt] = prompt_text
+    return files

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config.tasks import PermanentError, enqueue_on_commit
 from dashboard.domains.services import audit_record
+from pipelines.github import repos
 from pipelines.pins.models import (
     Pin,
     PinVersion,
@@ -20,6 +21,7 @@ from pipelines.pins.models import (
     RolloutState,
 )
 from pipelines.pins.review_rules import plan_problems
+from pipelines.pins.services.reading import pins_file_with
 from pipelines.pins.spec import duration_seconds
 from slos import maths
 from slos.models import Slo
@@ -259,9 +261,6 @@ def rollout_advance_by(*, rollout: Rollout, actor: AbstractBaseUser) -> Rollout:
 
 def revert_pull_open(*, rollout_id: int) -> str:
     """Open the pull request that puts the stable version back in the file."""
-    from pipelines.github import repos
-    from pipelines.pins.services.here import pins_file_with
-
     rollout = (
         Rollout.objects.select_related("pin__repository", "from_version", "to_version")
         .filter(pk=rollout_id)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from config.tasks import PermanentError
 from dashboard.domains.models import Repository
 from pipelines.pins.models import Pin, PinVersion, Proposal, ProposalPin, ProposalState
+from pipelines.pins.services import rollouts
 from pipelines.pins.services.reading import PinsAt, Prompt, pins_read
 from pipelines.pins.spec import PinSpec, content_hash
 
@@ -76,8 +77,6 @@ def pins_current_apply(
     """Make `versions` the repository's current pins (default branch at `sha`).
     A pin whose version changed starts a rollout (rollouts.rollout_start).
     Returns the ids of the pins that changed."""
-    from pipelines.pins.services import rollouts
-
     Repository.objects.select_for_update().filter(pk=repository.pk).first()
     now = timezone.now()
     existing = {p.pin_id: p for p in Pin.objects.filter(repository=repository)}
