@@ -3,7 +3,7 @@ lint), a pin's current versions (token scope `pins`), and reviews of a proposal
 (a signed-in reviewer, or a `reviews` token acting as its creator)."""
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router
+from ninja import Router, Status
 from ninja.security import SessionAuth
 
 from dashboard.domains import policy
@@ -147,4 +147,4 @@ def proposal_review(request: HttpRequest, proposal_id: str, payload: ReviewIn):
         status = 403 if text.startswith(("Nobody", "Only")) else 409
         raise ApiProblem(status, text, title="Review refused") from refused
     proposal.refresh_from_db()
-    return 201, ProposalOut.of(proposal)
+    return Status(201, ProposalOut.of(proposal))
