@@ -94,6 +94,10 @@ def _pk_in_a(url_name: str, world) -> int:
             defaults={"objective": 0.99, "window_seconds": 86400},
         )
         return slo.pk
+    if url_name in ("pin", "pin-propose", "rollout-advance", "proposal"):
+        from tests.pins.factories import pin_world
+
+        return pin_world(world.a, repository, marker="markera")[url_name]
     if "export" in url_name:
         job = ExportJob.objects.create(
             domain=world.a,
