@@ -1,6 +1,10 @@
 """What the pins hear from ingestion (pipelines.ingest.signals, connected in
 pipelines/apps.py): pull requests to read, pushes to the default branch."""
 
+import logging
+
+from django.conf import settings
+
 from config.tasks import enqueue_on_commit
 from dashboard.domains.models import Repository
 from pipelines.pins.services.proposals import READ_ACTIONS
@@ -9,6 +13,19 @@ PULL_READ_TASK = "pipelines.pins_pull_request_read"
 PULL_CLOSED_TASK = "pipelines.pins_pull_request_closed"
 DEFAULT_READ_TASK = "pipelines.pins_default_branch_read"
 ZERO_SHA = "0" * 40
+logger = logging.getLogger(__name__)
+
+
+def _github_configured(what: str, repository_id: int) -> bool:
+    """Without GITHUB_TOKEN nothing can be read: say so once per event rather
+    than fill the dead letters with reads that cannot work."""
+    if settings.GITHUB_TOKEN:
+        return True
+    logger.info(
+        "pins not read: GITHUB_TOKEN is not set",
+        extra={"github_event": what, "repository_id": repository_id},
+    )
+    return False
 
 
 def pull_request_received(
@@ -36,7 +53,13 @@ def pull_request_received(
         enqueue_on_commit(
             PULL_CLOSED_TASK, repository_id, number, merged, domain_id=domain_id
         )
-    elif action in READ_ACTIONS and state == "open" and head_sha and base_sha:
+    elif (
+        action in READ_ACTIONS
+        and state == "open"
+        and head_sha
+        and base_sha
+        and _github_configured("pull_request", repository_id)
+    ):
         enqueue_on_commit(
             PULL_READ_TASK,
             repository_id,
@@ -58,6 +81,8 @@ def push_received(
     if repository is None or not after or after == ZERO_SHA:
         return
     if ref != f"refs/heads/{repository.default_branch}":
+        return
+    if not _github_configured("push", repository_id):
         return
     enqueue_on_commit(
         DEFAULT_READ_TASK, repository_id, after, domain_id=repository.domain_id
