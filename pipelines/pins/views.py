@@ -13,7 +13,7 @@ from dashboard.domains import policy
 from dashboard.domains.access import domain_view, in_domain, may
 from dashboard.domains.models import Domain
 from dashboard.platform.pagination import page_of
-from pipelines.pins import selectors
+from pipelines.pins import charts, selectors
 from pipelines.pins.forms import ProposeForm, ReviewForm
 from pipelines.pins.models import Proposal, Rollout
 from pipelines.pins.services import here, reviews, rollouts
@@ -96,6 +96,7 @@ def proposal_list(request: HttpRequest, domain: Domain) -> HttpResponse:
 
 
 def _proposal_context(request, domain, proposal, form=None, error="") -> dict:
+    rollout_list = list(selectors.rollouts_of_proposal(proposal))
     return {
         "domain": domain,
         "proposal": proposal,
@@ -105,7 +106,8 @@ def _proposal_context(request, domain, proposal, form=None, error="") -> dict:
         "status_history": selectors.status_history_of(proposal)[:20]
         if proposal.head_sha
         else [],
-        "rollouts": selectors.rollouts_of_proposal(proposal),
+        "rollouts": rollout_list,
+        "charts": [charts.rollout_chart(r) for r in rollout_list],
         "form": form or ReviewForm(),
         "can_review": may(request, policy.Action.REVIEW_CHANGES),
         "error": error,

@@ -161,3 +161,22 @@ def test_the_panel_shows_pins_and_proposals(client, domain, objects, people):
 def test_anonymous_visitors_are_sent_to_sign_in(domain, objects):
     response = Client().get(reverse("pins:inbox"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_proposal_page_draws_its_rollout(client, domain, objects, people):
+    from pipelines.pins.models import Rollout, RolloutEvent
+
+    rollout = Rollout.objects.get(pk=objects["rollout-advance"])
+    rollout.proposal_id = objects["proposal"]
+    rollout.save()
+    RolloutEvent.objects.create(
+        rollout=rollout, kind="started", traffic_pct=5, text="x"
+    )
+    RolloutEvent.objects.create(
+        rollout=rollout, kind="advanced", traffic_pct=25, burn_rate=0.4, text="y"
+    )
+    client.force_login(people["vic"])
+    page = client.get(proposal_url(domain, objects)).content.decode()
+    assert "Rollout of checkout-summary" in page
+    assert "plotly.min.js" in page
+    assert "advanced (25%)" in page
