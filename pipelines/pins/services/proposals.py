@@ -178,6 +178,9 @@ def pull_request_read(
     head = pins_read(repository, head_sha)
     base = pins_read(repository, base_sha)
     with transaction.atomic():
+        # One read per repository at a time: two deliveries of one pull request
+        # (opened, then synchronize) would otherwise both create its proposal.
+        Repository.objects.select_for_update().filter(pk=repository.pk).first()
         proposal = _proposal_for_pull(repository, number, head_ref)
         file_error = ""
         after: dict[str, PinVersion] = {}
