@@ -1,4 +1,4 @@
-"""The pins' /api/v1 router: the pins file's JSON Schema (public, so CI can
+"""The pins' /api/v1 router: the pins file's JSON Schema (any token, so CI can
 lint), a pin's current versions (token scope `pins`), and reviews of a proposal
 (a signed-in reviewer, or a `reviews` token acting as its creator)."""
 
@@ -19,6 +19,7 @@ from pipelines.pins.spec import JSON_SCHEMA
 
 PINS = TokenAuth(scope="pins")
 REVIEWS = TokenAuth(scope="reviews")
+ANY_TOKEN = TokenAuth()
 router = Router(tags=["pins"])
 
 
@@ -36,13 +37,14 @@ class SignedInPerson(SessionAuth):
 
 @router.get(
     "/schemas/pins.json",
-    auth=None,
-    response={200: dict},
+    auth=ANY_TOKEN,
+    response={200: dict, **problems(401)},
     url_name="pins-schema",
     summary="The JSON Schema of the pins file (.controlplane/pins.yaml)",
 )
 def pins_schema(request: HttpRequest):
-    """Lint the pins file in CI with any JSON Schema validator (YAML → JSON)."""
+    """Lint the pins file in CI with any JSON Schema validator (YAML → JSON).
+    Any valid token of the domain (a CI job's `ci` token) may read it."""
     return JsonResponse(JSON_SCHEMA, content_type="application/schema+json")
 
 

@@ -38,8 +38,9 @@ def review(client, pk, body, headers=None):
     )
 
 
-def test_the_schema_is_public_and_is_the_one_the_parser_follows(client):
-    response = client.get("/api/v1/schemas/pins.json")
+def test_the_schema_is_for_any_token_and_is_the_one_the_parser_follows(client, domain):
+    assert client.get("/api/v1/schemas/pins.json").status_code == 401
+    response = client.get("/api/v1/schemas/pins.json", headers=token(domain, ["ci"]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/schema+json"
     assert response.json() == JSON_SCHEMA

@@ -115,3 +115,81 @@ def test_a_pull_request_is_reviewed_end_to_end(
         "merged",
         github_worker,
     )
+
+
+def test_a_change_proposed_here_is_opened_by_the_worker_once(
+    repository, people, fake_github, github_worker
+):
+    from pipelines.pins.services import versions
+    from pipelines.pins.services.here import proposal_here_create
+
+    sha = fake_github.push(REPO, "main", {PINS_PATH: pins_yaml(), PROMPT_PATH: PROMPT})
+    versions.default_branch_read(repository_id=repository.pk, sha=sha)
+    pin = Pin.objects.select_related("current", "repository", "domain").get()
+
+    def propose():
+        return proposal_here_create(
+            pin=pin,
+            changes={"model": "openai/gpt-4.1-2025-06-01"},
+            prompt_text=None,
+            title="Newer snapshot",
+            rationale="",
+            proposer=people["eve"],
+        )
+
+    proposal = propose()
+    opened = wait_for(
+        lambda: Proposal.objects.get(pk=proposal.pk).number, 60, "the PR", github_worker
+    )
+    (pull,) = fake_github.pulls(REPO)
+    assert pull["number"] == opened and pull["title"] == "Newer snapshot"
+    pending = wait_for(
+        lambda: status(fake_github, pull["head"]["sha"]), 60, "pending", github_worker
+    )
+    assert pending["state"] == "pending"
+
+    assert propose().pk == proposal.pk
+    wait_for(
+        lambda: (
+            Proposal.objects.get(pk=proposal.pk)
+            .events.filter(text__endswith="updated")
+            .exists()
+        ),
+        60,
+        "the PR updated",
+        github_worker,
+    )
+    assert len(fake_github.pulls(REPO)) == 1
+
+
+def test_the_beat_rolls_back_a_burning_rollout_and_the_worker_opens_the_revert(
+    repository, people, fake_github, github_worker
+):
+    from django.utils import timezone
+
+    from pipelines.pins.services import versions
+    from slos.models import SliPoint, Slo
+    from tests.platform.test_worker import send
+
+    first = fake_github.push(
+        REPO, "main", {PINS_PATH: pins_yaml(), PROMPT_PATH: PROMPT}
+    )
+    versions.default_branch_read(repository_id=repository.pk, sha=first)
+    second = fake_github.push(REPO, "main", {PROMPT_PATH: PROMPT + "Upsell!\n"})
+    versions.default_branch_read(repository_id=repository.pk, sha=second)
+    rollout = Rollout.objects.get()
+    slo = Slo.objects.get(name="checkout-latency")
+    SliPoint.objects.create(slo=slo, ts=timezone.now(), good=500, total=1000)
+
+    send("pipelines.pins_rollouts_check")
+
+    url = wait_for(
+        lambda: Rollout.objects.get(pk=rollout.pk).revert_url,
+        60,
+        "the revert PR",
+        github_worker,
+    )
+    (revert,) = fake_github.pulls(REPO)
+    assert revert["html_url"] == url
+    assert fake_github.file(REPO, revert["head"]["ref"], PROMPT_PATH) == PROMPT
+    assert Rollout.objects.get(pk=rollout.pk).state == "rolled_back"
