@@ -252,3 +252,16 @@ def test_drafts_from_incident_learnings_list_with_their_link(domain, people):
     assert draft.state == ProposalState.DRAFT and draft.source == "incident"
     assert draft.source_url.endswith("/incidents/7/")
     assert draft.proposer == people["eve"]
+
+
+def test_the_verdict_shows_on_the_commit_page_beside_the_gates(
+    client, repository, main_sha, github_people, people
+):
+    pull = prompt_change(github_people)
+    read_pull(repository, pull)
+    client.force_login(people["vic"])
+    page = client.get(
+        f"/d/payments/commits/{pull['head']['sha']}/?repository={REPO}"
+    ).content.decode()
+    assert 'data-context="controlplane/pin-review"' in page
+    assert "0 of 1 approvals" in page
