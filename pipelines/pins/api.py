@@ -145,8 +145,7 @@ def proposal_review(request: HttpRequest, proposal_id: str, payload: ReviewIn):
             actor_label=label,
         )
     except ReviewRefused as refused:
-        text = str(refused)
-        status = 403 if text.startswith(("Nobody", "Only")) else 409
-        raise ApiProblem(status, text, title="Review refused") from refused
+        status = 403 if refused.forbidden else 409
+        raise ApiProblem(status, str(refused), title="Review refused") from refused
     proposal.refresh_from_db()
     return Status(201, ProposalOut.of(proposal))

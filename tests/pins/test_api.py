@@ -177,3 +177,19 @@ def test_without_credentials_it_is_a_401(client, objects):
     assert (
         review(client, objects["proposal"], {"verdict": "approve"}).status_code == 401
     )
+
+
+def test_the_pull_requests_author_is_refused_with_a_403(client, domain, objects):
+    from tests.factories import UserFactory, member
+
+    author = UserFactory(username="octocat")  # the proposal's GitHub author
+    member(author, domain, "reviewer")
+    response = review(
+        client,
+        objects["proposal"],
+        {"verdict": "approve"},
+        token(domain, ["reviews"], author),
+    )
+    assert response.status_code == 403
+    assert "Nobody approves their own change" in response.json()["detail"]
+    assert not Review.objects.exists()

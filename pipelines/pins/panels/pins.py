@@ -61,5 +61,4 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             }
             for p in proposals
         ],
-        "proposals_url": "",
     }

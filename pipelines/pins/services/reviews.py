@@ -35,7 +35,13 @@ logger = logging.getLogger(__name__)
 
 
 class ReviewRefused(Exception):
-    """The review cannot be accepted; the message says why, for a person."""
+    """The review cannot be accepted; the message says why, for a person.
+    `forbidden`: the person may not (theirs, not a reviewer) rather than the
+    proposal cannot be approved now (closed, plan invalid)."""
+
+    def __init__(self, message: str, *, forbidden: bool = False):
+        super().__init__(message)
+        self.forbidden = forbidden
 
 
 def required_approvals_of(domain_id: int) -> int:
@@ -165,7 +171,9 @@ def review_submit(
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     verdict = ReviewVerdict(verdict).value
     if not user_can(reviewer, policy.Action.REVIEW_CHANGES, proposal.domain):
-        raise ReviewRefused("Only a reviewer of this domain may review its changes.")
+        raise ReviewRefused(
+            "Only a reviewer of this domain may review its changes.", forbidden=True
+        )
     if proposal.state != ProposalState.OPEN:
         raise ReviewRefused(
             f"This proposal is {proposal.get_state_display().lower()}; only open "
@@ -183,7 +191,8 @@ def review_submit(
         if own:
             raise ReviewRefused(
                 "Nobody approves their own change: you proposed or authored it. "
-                "Ask another reviewer."
+                "Ask another reviewer.",
+                forbidden=True,
             )
         if proposal.file_error:
             raise ReviewRefused(
