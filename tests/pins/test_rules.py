@@ -187,3 +187,20 @@ def test_no_pin_change_and_a_broken_file():
         "failure",
         "pins file invalid: not YAML",
     )
+
+
+lines = st.lists(st.text(alphabet="abc ☃\t", max_size=6), max_size=8)
+
+
+@given(lines, lines)
+def test_the_prompt_diff_only_names_lines_that_were_there(before, after):
+    a, b = "\n".join(before), "\n".join(after)
+    diff = prompt_diff(a, b, path_before="p.md", path_after="p.md")
+    if a.splitlines() == b.splitlines():
+        assert diff == ""
+        return
+    body = [
+        line for line in diff.splitlines() if not line.startswith(("---", "+++", "@@"))
+    ]
+    assert {line[1:] for line in body if line.startswith("-")} <= set(a.splitlines())
+    assert {line[1:] for line in body if line.startswith("+")} <= set(b.splitlines())
