@@ -8,8 +8,6 @@ from pipelines.pins.services import proposals, versions
 from slos.models import Slo
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 
-pytest_plugins = ["tests.fakes.plugin"]
-
 REPO = "acme/payments-api"
 PINS_PATH = ".controlplane/pins.yaml"
 PROMPT_PATH = "prompts/checkout-summary.md"

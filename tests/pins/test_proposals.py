@@ -19,6 +19,7 @@ from tests.pins.conftest import (
     read_pull,
 )
 
+pytest_plugins = ["tests.fakes.plugin"]
 pytestmark = pytest.mark.django_db
 
 

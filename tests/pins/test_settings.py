@@ -8,6 +8,7 @@ from pipelines.pins.models import Pin
 from pipelines.pins.services import versions
 from tests.pins.conftest import PROMPT, PROMPT_PATH, REPO, pins_yaml, read_pull
 
+pytest_plugins = ["tests.fakes.plugin"]
 pytestmark = pytest.mark.django_db
 
 

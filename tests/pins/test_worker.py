@@ -13,6 +13,7 @@ from tests.pins.conftest import PINS_PATH, PROMPT, PROMPT_PATH, REPO, pins_yaml
 from tests.pipelines.conftest import deliver
 from tests.platform.test_worker import wait_for
 
+pytest_plugins = ["tests.fakes.plugin"]
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.xdist_group("worker"),
