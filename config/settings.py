@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "slos.flush_own",
         "schedule": env_int("OWN_SLI_FLUSH_SECONDS", 60),
     },
+    # Pin rollouts: advance after the hold, roll back on a guard SLO burn.
+    "check-pin-rollouts": {
+        "task": "pipelines.pins_rollouts_check",
+        "schedule": env_int("PIN_ROLLOUT_CHECK_SECONDS", 60),
+    },
 }
 # Idempotency-Key answers are replayed for this many days, then forgotten.
 IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)

@@ -10,6 +10,7 @@ from dashboard.platform.api import api
 from incidents import api as incidents_api
 from pipelines.gates import api as gates_api
 from pipelines.ingest import api as ingest_api
+from pipelines.pins import api as pins_api
 from slos import api as slos_api
 
 # The /api/v1 routers, one per area; each documents itself in /api/v1/openapi.json.
@@ -17,6 +18,7 @@ api.add_router("", ingest_api.router)
 api.add_router("", gates_api.router)
 api.add_router("", slos_api.router)
 api.add_router("", incidents_api.router)
+api.add_router("", pins_api.router)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -27,6 +29,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("pipelines.ingest.urls")),  # CI pages
     path("", include("pipelines.gates.urls")),
+    path("", include("pipelines.pins.urls")),
     path("", include("slos.urls")),
     path("", include("incidents.urls")),
     path("", include("dashboard.board.urls")),

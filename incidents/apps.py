@@ -16,11 +16,13 @@ class IncidentsConfig(AppConfig):
             tasks,  # noqa: F401  (registers the tasks)
         )
         from incidents.services import dora_facts
-        from pipelines.ingest.signals import deployment_status_seen, push_seen
+        from pipelines.ingest.signals import deployment_status_seen, push_received
 
         deployment_status_seen.connect(
             dora_facts.deployment_status_received, dispatch_uid="incidents.dora"
         )
-        push_seen.connect(dora_facts.push_received, dispatch_uid="incidents.commits")
+        push_received.connect(
+            dora_facts.push_received, dispatch_uid="incidents.commits"
+        )
         panel_register(panels.DORA, panels.INCIDENTS)
         demo_loaded.connect(demo.load, dispatch_uid="incidents.demo")

@@ -19,14 +19,27 @@ class PipelinesConfig(AppConfig):
         from pipelines.gates.services.gates import commit_evidence_received
         from pipelines.ingest import demo, exports, rollups
         from pipelines.ingest import panels as ingest_panels
-        from pipelines.ingest.signals import commit_evidence_changed
+        from pipelines.ingest.signals import (
+            commit_evidence_changed,
+            pull_request_received,
+            push_received,
+        )
+        from pipelines.pins import demo as pins_demo
+        from pipelines.pins import panels as pins_panels
+        from pipelines.pins.services import events as pins_events
 
         # Gates are judged again whenever ingestion changes a commit's evidence.
         commit_evidence_changed.connect(
             commit_evidence_received, dispatch_uid="gates.commit_evidence"
         )
+        # Pins read a pull request's pins, and the default branch's after a push.
+        pull_request_received.connect(
+            pins_events.pull_request_received, dispatch_uid="pins.pull_request"
+        )
+        push_received.connect(pins_events.push_received, dispatch_uid="pins.push")
         demo_loaded.connect(demo.load, dispatch_uid="pipelines.ingest.demo")
         demo_loaded.connect(gates_demo.load, dispatch_uid="pipelines.gates.demo")
+        demo_loaded.connect(pins_demo.load, dispatch_uid="pipelines.pins.demo")
         for source in rollups.SOURCES:
             source_register(source)
         exporter_register(exports.RUNS, exports.TEST_RESULTS)
@@ -36,5 +49,6 @@ class PipelinesConfig(AppConfig):
             gates_panels.QUERY_PLANS,
             gates_panels.GATES,
             gates_panels.FLAKY,
+            pins_panels.PINS,
             ingest_panels.INGESTION,
         )

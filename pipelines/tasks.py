@@ -3,5 +3,6 @@ names every package's tasks (each package owns its own)."""
 
 from pipelines.gates import tasks as gates_tasks
 from pipelines.ingest import tasks as ingest_tasks
+from pipelines.pins import tasks as pins_tasks
 
-__all__ = ["gates_tasks", "ingest_tasks"]
+__all__ = ["gates_tasks", "ingest_tasks", "pins_tasks"]

@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     MANAGE_CI = "manage_ci", "Change CI settings"
     TRIGGER_SCANS = "trigger_scans", "Trigger scans and replays"
     REVIEW_CHANGES = "review_changes", "Approve or reject prompt and model changes"
+    PROPOSE_CHANGES = "propose_changes", "Propose prompt and model changes"
     MANAGE_SLOS = "manage_slos", "Define and change SLOs"
     MANAGE_BUDGETS = "manage_budgets", "Change performance and query-plan budgets"
     MANAGE_MEMBERS = "manage_members", "Add, remove and change members"
@@ -38,6 +39,7 @@ _ENGINEER = {
     Action.MANAGE_CI,
     Action.TRIGGER_SCANS,
     Action.MANAGE_INCIDENTS,
+    Action.PROPOSE_CHANGES,
 }
 
 # Domain admins run the domain but do not review prompt/model changes: that stays
@@ -45,7 +47,9 @@ _ENGINEER = {
 MATRIX: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({Action.BROWSE}),
     Role.ENGINEER: frozenset(_ENGINEER),
-    Role.REVIEWER: frozenset({Action.BROWSE, Action.REVIEW_CHANGES}),
+    Role.REVIEWER: frozenset(
+        {Action.BROWSE, Action.REVIEW_CHANGES, Action.PROPOSE_CHANGES}
+    ),
     Role.ADMIN: frozenset(
         _ENGINEER
         | {
@@ -75,6 +79,8 @@ class TokenScope(models.TextChoices):
     SLO_DEFINITIONS = "slo_definitions", "Importing and changing SLO definitions"
     INCIDENTS = "incidents", "Incident reports"
     SCHEMA = "schema", "Entity graphs and schema snapshots"
+    PINS = "pins", "Reading current pins and their rollout stage"
+    REVIEWS = "reviews", "Reviewing prompt and model changes as the token's creator"
 
 
 # The action a person needs to mint a token with a scope, and to keep using it: a
@@ -89,6 +95,8 @@ SCOPE_REQUIRES: dict[str, str] = {
         (TokenScope.SLO_DEFINITIONS, Action.MANAGE_SLOS),
         (TokenScope.INCIDENTS, Action.MANAGE_TOKENS),
         (TokenScope.SCHEMA, Action.MANAGE_TOKENS),
+        (TokenScope.PINS, Action.MANAGE_TOKENS),
+        (TokenScope.REVIEWS, Action.REVIEW_CHANGES),
     ]
 }
 

@@ -32,6 +32,7 @@ CACHE_TTLS: dict[str, int] = {
     "panel.slos": 60,
     "panel.dora": 300,
     "panel.incidents": 60,
+    "panel.pins": 30,
     "domain.summary": 60,
     "readyz.probe": 5,
     # Counters (counter_incr): how long a window's count lives.

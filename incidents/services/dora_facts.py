@@ -80,7 +80,7 @@ def commits_record(
 
 
 def push_received(sender: object, *, push: Push, commits: list[dict], **_) -> None:
-    """Receiver of pipelines.ingest.signals.push_seen."""
+    """Receiver of pipelines.ingest.signals.push_received."""
     if push.deleted:
         return
     commits_record(

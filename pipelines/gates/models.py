@@ -77,6 +77,8 @@ class GateContext(models.TextChoices):
     TESTS = "controlplane/tests", "Tests"
     PERF = "controlplane/perf", "Performance"
     QUERY_PLANS = "controlplane/query-plans", "Query plans"
+    # Judged by pipelines.pins (reviews of model/prompt changes), posted here.
+    PIN_REVIEW = "controlplane/pin-review", "Pin review"
 
 
 class GateState(models.TextChoices):

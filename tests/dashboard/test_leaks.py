@@ -98,6 +98,10 @@ def _pk_in_a(url_name: str, world) -> int:
         from tests.incidents.factories import IncidentFactory
 
         return IncidentFactory(domain=world.a, title="markera incident").pk
+    if url_name in ("pin", "pin-propose", "rollout-advance", "proposal"):
+        from tests.pins.factories import pin_world
+
+        return pin_world(world.a, repository, marker="markera")[url_name]
     if "export" in url_name:
         job = ExportJob.objects.create(
             domain=world.a,

@@ -30,6 +30,7 @@ BUILD_QUERIES = {
     # with outcomes, commits, first CI runs of the deployed commits
     "dora": 7,
     "incidents": 3,  # open incidents, open action items, draft proposals
+    "pins": 2,  # current pins with their versions, proposals open first
 }
 
 

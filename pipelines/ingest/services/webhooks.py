@@ -26,7 +26,11 @@ from pipelines.ingest.models import (
     WebhookDelivery,
 )
 from pipelines.ingest.services import runs as run_services
-from pipelines.ingest.signals import deployment_status_seen, push_seen
+from pipelines.ingest.signals import (
+    deployment_status_seen,
+    pull_request_received,
+    push_received,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -497,6 +501,7 @@ def _check_run(*, delivery, repository, payload) -> str:
 
 def _pull_request(*, delivery, repository, payload) -> str:
     pr = payload["pull_request"]
+    _announce_pull_request(repository, payload)
     incoming = fit(
         PullRequest,
         {
@@ -531,8 +536,38 @@ def _pull_request(*, delivery, repository, payload) -> str:
     return ""
 
 
+def _announce_pull_request(repository: Repository, payload: dict) -> None:
+    """Tell the pins (pull_request_received), once this delivery is stored."""
+    pr = payload["pull_request"]
+    head, base = pr.get("head") or {}, pr.get("base") or {}
+    announced = {
+        "repository_id": repository.pk,
+        "number": int(pr["number"]),
+        "action": str(payload.get("action") or ""),
+        "state": str(pr.get("state") or "open"),
+        "merged": bool(pr.get("merged")),
+        "head_sha": str(head.get("sha") or ""),
+        "base_sha": str(base.get("sha") or ""),
+        "head_ref": str(head.get("ref") or ""),
+        "base_ref": str(base.get("ref") or ""),
+        "author": str((pr.get("user") or {}).get("login") or "")[:100],
+        "title": str(pr.get("title") or "")[:500],
+        "url": str(pr.get("html_url") or "")[:500],
+    }
+    transaction.on_commit(
+        lambda: pull_request_received.send(sender=Repository, **announced)
+    )
+
+
 def _push(*, delivery, repository, payload) -> str:
     head = payload.get("head_commit") or {}
+    announced = {
+        "repository_id": repository.pk,
+        "ref": str(payload["ref"]),
+        "before": str(payload.get("before") or ""),
+        "after": str(payload.get("after") or ""),
+        "pusher": str((payload.get("pusher") or {}).get("name") or "")[:100],
+    }
     pushed_at = (
         ts((payload.get("repository") or {}).get("pushed_at"))
         or ts(head.get("timestamp"))
@@ -562,7 +597,7 @@ def _push(*, delivery, repository, payload) -> str:
         for c in payload.get("commits") or []
         if isinstance(c, dict)
     ]
-    push_seen.send(sender=Push, push=push, commits=commits)
+    push_received.send(sender=Push, push=push, commits=commits, **announced)
     return ""
 
 
