@@ -371,8 +371,9 @@ class LearningKind(models.TextChoices):
 
 
 class DraftProposal(models.Model):
-    """A learning of an incident marked as a change to ask for: a draft the pins
-    review flow will take over (until then listed on the domain's pages)."""
+    """A learning of an incident marked as a change to ask for. Proposing it
+    opens a draft proposal in the pins review flow (`pin_proposal`), where a
+    reviewer sees the incident it came from."""
 
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="proposals"
@@ -385,6 +386,14 @@ class DraftProposal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     state = models.CharField(max_length=16, default="draft")
+    # The draft in the pins review flow (pipelines.pins) this learning opened.
+    pin_proposal = models.OneToOneField(
+        "pipelines.Proposal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incident_learning",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

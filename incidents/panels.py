@@ -136,6 +136,7 @@ def build_incidents(domain_id: int, time_range: TimeRange) -> dict:
                 "rationale": p.rationale,
                 "incident_pk": p.incident_id,
                 "incident_title": p.incident.title,
+                "pin_proposal_pk": p.pin_proposal_id,
                 "created_at": iso(p.created_at),
             }
             for p in selectors.draft_proposals(domain_id)[:50]

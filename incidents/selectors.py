@@ -13,6 +13,7 @@ from incidents.models import (
     MonitorDelivery,
 )
 from pipelines.ingest.models import Deployment, Run
+from pipelines.pins.selectors import pin_changes_between
 
 
 def incidents_of(domain: Domain) -> QuerySet[Incident]:
@@ -57,6 +58,15 @@ def deployments_before(incident: Incident, hours: int = 1) -> QuerySet[Deploymen
         )
         .select_related("repository")
         .order_by("-created_at")
+    )
+
+
+def pin_changes_before(incident: Incident, hours: int = 1) -> QuerySet:
+    """The domain's pin rollout events in the hour before the incident began."""
+    return pin_changes_between(
+        incident.domain_id,
+        since=incident.started_at - timedelta(hours=hours),
+        until=incident.started_at,
     )
 
 

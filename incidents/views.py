@@ -80,6 +80,7 @@ def incident_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpRespon
         "timeline": incident.timeline.all(),
         "milestones": incident.milestones.all(),
         "deployments": selectors.deployments_before(incident)[:50],
+        "pin_changes": selectors.pin_changes_before(incident)[:50],
         "runs": selectors.runs_in_window(incident),
         "slo_alerts": selectors.slo_alerts_in_window(incident),
         "postmortem": postmortem,
@@ -98,7 +99,7 @@ def incident_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpRespon
         "action_item_form": ActionItemForm(auto_id="item_%s"),
         "states": ActionItemStateForm.base_fields["state"].choices,
         "learning_form": LearningForm(auto_id="learning_%s"),
-        "proposals": incident.proposals.all(),
+        "proposals": incident.proposals.select_related("pin_proposal"),
         "failed": failed,
         "can_manage": may(request, policy.Action.MANAGE_INCIDENTS),
     }

@@ -18,6 +18,7 @@ from incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from pipelines.pins.services.proposals import proposal_draft_create
 
 
 def _log(incident: Incident, actor: str, text: str) -> None:
@@ -95,14 +96,27 @@ def learning_propose(
     *, incident: Incident, kind: str, title: str, rationale: str, author
 ) -> DraftProposal:
     """A learning marked "change the generator" or "change a prompt/model pin":
-    a draft proposal with the incident it came from."""
+    a draft proposal in the pins review flow, linked both ways with the
+    incident it came from."""
+    kind = LearningKind(kind).value
+    title, rationale = text_clean(title)[:300], text_clean(rationale)
+    what = "the generator" if kind == LearningKind.GENERATOR else "a prompt/model pin"
+    pin_proposal = proposal_draft_create(
+        domain=incident.domain,
+        title=title,
+        rationale=f"Change {what}, learned from incident “{incident.title}”.\n\n{rationale}",
+        kind="incident",
+        source_url=incident.get_absolute_url(),
+        created_by=author,
+    )
     proposal = DraftProposal.objects.create(
         incident=incident,
         domain_id=incident.domain_id,
-        kind=LearningKind(kind).value,
-        title=text_clean(title)[:300],
-        rationale=text_clean(rationale),
+        kind=kind,
+        title=title,
+        rationale=rationale,
         author=author,
+        pin_proposal=pin_proposal,
     )
     _log(
         incident,

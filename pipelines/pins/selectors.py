@@ -15,6 +15,7 @@ from pipelines.pins.models import (
     Review,
     ReviewVerdict,
     Rollout,
+    RolloutEvent,
 )
 
 
@@ -102,4 +103,17 @@ def inbox_for(user: AbstractBaseUser) -> QuerySet[Proposal]:
         .exclude(review_state="success")
         .select_related("domain", "repository")
         .order_by("-updated_at", "-id")
+    )
+
+
+def pin_changes_between(domain_id: int, *, since, until) -> QuerySet[RolloutEvent]:
+    """What happened to the domain's pins between two instants (rollouts
+    started, advanced, held, rolled back, done), oldest first: the incident
+    page shows the hour before an incident began."""
+    return (
+        RolloutEvent.objects.filter(
+            rollout__domain_id=domain_id, created_at__gte=since, created_at__lte=until
+        )
+        .select_related("rollout__pin", "rollout__to_version", "rollout__from_version")
+        .order_by("created_at", "id")
     )

@@ -136,6 +136,20 @@ def test_a_learning_becomes_a_draft_proposal_listed_on_the_dashboard(
     assert proposal.state == "draft"
     html = panel(client, domain)
     assert "Generate Decimal money fields" in html and "Wrong tax rounding" in html
+    # The same draft waits in the pins review flow, pointing back at the incident.
+    pinned = proposal.pin_proposal
+    assert (pinned.domain, pinned.state, pinned.title) == (
+        domain,
+        "draft",
+        "Generate Decimal money fields",
+    )
+    assert pinned.source_url == incident.get_absolute_url()
+    assert "Wrong tax rounding" in pinned.rationale
+    review_page = client.get(
+        reverse("pins:proposal", args=[domain.slug, pinned.pk])
+    ).content.decode()
+    assert incident.get_absolute_url() in review_page
+    assert reverse("pins:proposal", args=[domain.slug, pinned.pk]) in html
 
 
 def test_bad_forms_are_422_and_change_nothing(client, domain, engineer):

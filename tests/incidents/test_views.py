@@ -152,3 +152,23 @@ def test_the_dashboard_panels_list_open_incidents_and_the_dora_keys(client, doma
         reverse("dash:dashboard-panel", args=[domain.slug, "dora"])
     ).content.decode()
     assert "Deployment frequency" in html and "Change failure rate" in html
+
+
+def test_the_page_shows_the_pin_changes_of_the_hour_before(client, domain):
+    from pipelines.pins.models import Rollout, RolloutEvent
+    from tests.pins.factories import pin_world
+
+    login(client, domain, "viewer")
+    incident = IncidentFactory(domain=domain)
+    world = pin_world(domain, RepositoryFactory(domain=domain), marker="pinned")
+    rollout = Rollout.objects.get(pk=world["rollout-advance"])
+    for minutes, text in ((30, "to 25% after the hold"), (90, "long before")):
+        event = RolloutEvent.objects.create(
+            rollout=rollout, kind="advanced", traffic_pct=25, text=text
+        )
+        RolloutEvent.objects.filter(pk=event.pk).update(
+            created_at=incident.started_at - timedelta(minutes=minutes)
+        )
+    html = client.get(detail_url(incident)).content.decode()
+    assert "pinned-summary" in html and "to 25% after the hold" in html
+    assert "long before" not in html
