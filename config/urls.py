@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from dashboard.platform import health, views
 from dashboard.platform.api import api
+from pipelines.drift import api as drift_api
 from pipelines.gates import api as gates_api
 from pipelines.ingest import api as ingest_api
 from slos import api as slos_api
@@ -15,6 +16,7 @@ from slos import api as slos_api
 api.add_router("", ingest_api.router)
 api.add_router("", gates_api.router)
 api.add_router("", slos_api.router)
+api.add_router("", drift_api.router)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("pipelines.ingest.urls")),  # CI pages
     path("", include("pipelines.gates.urls")),
+    path("", include("pipelines.drift.urls")),
     path("", include("slos.urls")),
     path("", include("dashboard.board.urls")),
     path("", include("dashboard.domains.urls")),

@@ -14,6 +14,7 @@ class PipelinesConfig(AppConfig):
         from dashboard.board.rollups import source_register
         from dashboard.signals import demo_loaded
         from pipelines import tasks  # noqa: F401  (registers every package's tasks)
+        from pipelines.drift import panels as drift_panels
         from pipelines.gates import demo as gates_demo
         from pipelines.gates import panels as gates_panels
         from pipelines.gates.services.gates import commit_evidence_received
@@ -36,5 +37,6 @@ class PipelinesConfig(AppConfig):
             gates_panels.QUERY_PLANS,
             gates_panels.GATES,
             gates_panels.FLAKY,
+            drift_panels.DRIFT,
             ingest_panels.INGESTION,
         )

@@ -1,6 +1,14 @@
 """The pipelines app's models module: Django loads an app's models from here, so
 it names every package's models (each package owns its own)."""
 
+from pipelines.drift.models import (
+    DriftProof,
+    DriftPullRequest,
+    DriftRepositorySettings,
+    SchemaDocument,
+    SchemaDrift,
+    SchemaTarget,
+)
 from pipelines.gates.models import (
     FlakyOccurrence,
     FlakyTest,
@@ -42,6 +50,9 @@ __all__ = [
     "CIRollup",
     "Conclusion",
     "Deployment",
+    "DriftProof",
+    "DriftPullRequest",
+    "DriftRepositorySettings",
     "FlakyOccurrence",
     "FlakyTest",
     "GateContext",
@@ -64,6 +75,9 @@ __all__ = [
     "ReportedStatus",
     "Run",
     "RunStatus",
+    "SchemaDocument",
+    "SchemaDrift",
+    "SchemaTarget",
     "TestReport",
     "TestResult",
     "WebhookDelivery",

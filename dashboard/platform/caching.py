@@ -30,6 +30,7 @@ CACHE_TTLS: dict[str, int] = {
     "panel.flaky": 600,
     "panel.ingestion": 60,
     "panel.slos": 60,
+    "panel.drift": 60,
     "domain.summary": 60,
     "readyz.probe": 5,
     # Counters (counter_incr): how long a window's count lives.
