@@ -353,17 +353,21 @@ def _steps(
                 active=active,
                 comment=f"{c.table}.{c.name}: the default goes while the type changes",
             )
-        # Across families, through text: every type has a text form and reads it.
-        via = sql.SQL("::text") if c.risk == DESTRUCTIVE else sql.SQL("")
+        # Within a family no USING: the assignment cast refuses what does not
+        # fit (an explicit cast to varchar(n) would cut values silently). Across
+        # families through text, which every type writes and reads.
+        using = sql.SQL("")
+        if c.risk == DESTRUCTIVE:
+            cast = (
+                sql.SQL("")
+                if parse_type(c.after).name in ("varchar", "char")
+                else (sql.SQL("::") + _type(c.after))
+            )
+            using = sql.SQL(" USING {}::text{}").format(sql.Identifier(c.name), cast)
         plan.add(
             1,
-            sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}{}::{}").format(
-                plan.table(c.table),
-                sql.Identifier(c.name),
-                _type(c.after),
-                sql.Identifier(c.name),
-                via,
-                _type(c.after),
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}{}").format(
+                plan.table(c.table), sql.Identifier(c.name), _type(c.after), using
             ),
             active=active,
             comment=f"{c.summary} ({c.risk}: {c.note})" + _skip_note(c, skip),

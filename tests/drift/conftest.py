@@ -128,7 +128,7 @@ def scratch_db():
 
 @pytest.fixture
 def drift_domain(db):
-    domain = DomainFactory(slug="catalogue-ü")
+    domain = DomainFactory(slug="catalogue")
     RepositoryFactory(domain=domain, full_name="shop/app", default_branch="main")
     return domain
 
