@@ -135,7 +135,7 @@ def translate(exc: Exception, *, what: str) -> Exception:
     hints = {
         401: "check GITHUB_TOKEN",
         403: "the token lacks the permission",
-        404: "the repository or commit does not exist, or the token cannot see it",
+        404: "the repository, commit, branch or pull request does not exist, or the token cannot see it",
         422: "GitHub refused the values sent",
     }
     hint = hints.get(status, "GitHub refused the request")
