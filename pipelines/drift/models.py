@@ -196,6 +196,8 @@ class DriftPullRequest(models.Model):
     path = models.CharField(max_length=500, blank=True)
     # A person pushed to the branch: we never force-push over them again.
     human_pushed = models.BooleanField(default=False)
+    # The drift we last said (in a comment) the branch no longer matches.
+    noted_fingerprint = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

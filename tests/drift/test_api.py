@@ -21,7 +21,12 @@ SHA = sha_for("graph commit")
 
 
 def body(entities_doc, *, target="shop-db", sha=SHA, repository="shop/app"):
-    return {"repository": repository, "commit_sha": sha, "target": target, **entities_doc}
+    return {
+        "repository": repository,
+        "commit_sha": sha,
+        "target": target,
+        **entities_doc,
+    }
 
 
 @pytest.fixture
@@ -41,7 +46,9 @@ def test_a_graph_is_stored_once_per_target_and_commit(api, target):
     assert SchemaDocument.objects.filter(target=target, source="graph").count() == 1
 
 
-def test_graph_and_snapshot_make_a_drift(api, target, django_capture_on_commit_callbacks):
+def test_graph_and_snapshot_make_a_drift(
+    api, target, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         assert api.post(SNAPSHOTS, body(LIVE)).status_code == 201
         assert api.post(GRAPHS, body(graph_with(tightening=True))).status_code == 201
@@ -51,7 +58,9 @@ def test_graph_and_snapshot_make_a_drift(api, target, django_capture_on_commit_c
     answer = api.get("/api/v1/schema/targets/shop-db/drift")
     assert answer.status_code == 200
     assert answer.json()["fingerprint"] == drift.fingerprint
-    assert "make customers.nickname NOT NULL" in [c["summary"] for c in answer.json()["changes"]]
+    assert "make customers.nickname NOT NULL" in [
+        c["summary"] for c in answer.json()["changes"]
+    ]
 
 
 def test_422_lists_every_problem(api):
@@ -76,7 +85,10 @@ def test_422_lists_every_problem(api):
     [
         (lambda b: b.update(commit_sha="not-a-sha"), "commit_sha"),
         (lambda b: b["entities"][0]["fields"][0].update(name="a\x00b"), "name"),
-        (lambda b: b["entities"][0]["fields"][0].update(default=float("inf")), "default"),
+        (
+            lambda b: b["entities"][0]["fields"][0].update(default=float("inf")),
+            "default",
+        ),
         (lambda b: b["entities"][0].update(fields=[]), "fields"),
     ],
 )

@@ -136,7 +136,7 @@ def test_a_type_change_across_families_goes_through_text(scratch_db):
         schema="public", live=live, graph=graph, allow_destructive=True
     )
     text = render(migration.up)
-    assert "TYPE text USING \"legacy_code\"::text::text" in text
+    assert 'TYPE text USING "legacy_code"::text::text' in text
     with psycopg.connect(scratch_db, autocommit=True) as conn:
         execute_steps(conn, build_steps("public", live))
         conn.execute("INSERT INTO customers VALUES (1, 'a@b', 'n', 42)")

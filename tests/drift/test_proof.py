@@ -25,18 +25,26 @@ def drift_for(target, graph, *, capture) -> SchemaDrift:
     repo = target.domain.repositories.get()
     with capture(execute=False):
         documents.schema_document_record(
-            target=target, source="snapshot", document=LIVE, repository=repo,
+            target=target,
+            source="snapshot",
+            document=LIVE,
+            repository=repo,
             commit_sha=sha_for("live"),
         )
         documents.schema_document_record(
-            target=target, source="graph", document=graph, repository=repo,
+            target=target,
+            source="graph",
+            document=graph,
+            repository=repo,
             commit_sha=sha_for("graph"),
         )
         return checks.drift_check(target_id=target.pk)
 
 
 def test_a_good_migration_is_proven(target, django_capture_on_commit_callbacks):
-    drift = drift_for(target, graph_with(tightening=True), capture=django_capture_on_commit_callbacks)
+    drift = drift_for(
+        target, graph_with(tightening=True), capture=django_capture_on_commit_callbacks
+    )
     before = proof_databases()
     with django_capture_on_commit_callbacks(execute=False):
         proof = proofs.drift_prove(target_id=target.pk, fingerprint=drift.fingerprint)
@@ -50,7 +58,9 @@ def test_a_good_migration_is_proven(target, django_capture_on_commit_callbacks):
     assert proof_databases() == before  # dropped
 
 
-def test_a_broken_down_migration_fails_the_proof(target, django_capture_on_commit_callbacks):
+def test_a_broken_down_migration_fails_the_proof(
+    target, django_capture_on_commit_callbacks
+):
     drift = drift_for(target, graph_with(), capture=django_capture_on_commit_callbacks)
     # Deliberately break down: forget to drop the table up created.
     migration = drift.migration
@@ -69,7 +79,9 @@ def test_a_broken_down_migration_fails_the_proof(target, django_capture_on_commi
     assert len(callbacks) == 1
 
 
-def test_a_migration_that_breaks_on_data_fails_at_up(target, django_capture_on_commit_callbacks):
+def test_a_migration_that_breaks_on_data_fails_at_up(
+    target, django_capture_on_commit_callbacks
+):
     graph = graph_with(additive=False)
     graph["entities"][0]["fields"][1]["max_length"] = 3  # email varchar(200) -> (3)
     drift = drift_for(target, graph, capture=django_capture_on_commit_callbacks)
