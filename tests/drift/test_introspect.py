@@ -53,7 +53,9 @@ def test_introspection_reads_back_what_was_built(live_db):
 
 def test_types_outside_the_portable_set_are_left_out_with_a_warning(live_db):
     with psycopg.connect(live_db, autocommit=True) as conn:
-        conn.execute("ALTER TABLE customers ADD COLUMN last_ip inet, ADD COLUMN tags text[]")
+        conn.execute(
+            "ALTER TABLE customers ADD COLUMN last_ip inet, ADD COLUMN tags text[]"
+        )
         schema, warnings = schema_introspect(conn, "public")
     assert schema_diff(schema, normal(LIVE)) == []
     assert warnings == [
@@ -66,8 +68,16 @@ def test_the_snapshot_command_prints_a_postable_body(live_db, monkeypatch):
     monkeypatch.setenv("SNAP_DSN", live_db)
     out = io.StringIO()
     call_command(
-        "drift_snapshot", "--dsn-env", "SNAP_DSN", "--target", "shop-db",
-        "--repository", "shop/app", "--commit", "a" * 40, stdout=out,
+        "drift_snapshot",
+        "--dsn-env",
+        "SNAP_DSN",
+        "--target",
+        "shop-db",
+        "--repository",
+        "shop/app",
+        "--commit",
+        "a" * 40,
+        stdout=out,
     )
     body = json.loads(out.getvalue())
     assert body["target"] == "shop-db" and body["commit_sha"] == "a" * 40
@@ -77,10 +87,23 @@ def test_the_snapshot_command_prints_a_postable_body(live_db, monkeypatch):
 def test_the_psql_file_prints_the_same_snapshot(live_db):
     psql = shutil.which("psql")
     if psql is None:
-        pytest.fail("psql is not installed; the documented psql query cannot be checked")
+        pytest.fail(
+            "psql is not installed; the documented psql query cannot be checked"
+        )
     printed = subprocess.run(
-        [psql, live_db, "-X", "-At", "-v", "schema=public", "-f", str(SNAPSHOT_SQL_PATH)],
-        check=True, capture_output=True, text=True,
+        [
+            psql,
+            live_db,
+            "-X",
+            "-At",
+            "-v",
+            "schema=public",
+            "-f",
+            str(SNAPSHOT_SQL_PATH),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert schema_diff(schema_normalize(json.loads(printed)), normal(LIVE)) == []
 
@@ -89,7 +112,7 @@ def test_messages_lose_the_dsn_and_its_parts():
     dsn = "postgresql://app:hunter2-long@db.internal:5432/shop"
     message = (
         'connection to server at "db.internal" failed: password authentication '
-        f"failed for user \"app\" using {dsn} with hunter2-long"
+        f'failed for user "app" using {dsn} with hunter2-long'
     )
     cleaned = scrub(message, dsn)
     assert "hunter2-long" not in cleaned and "db.internal" not in cleaned

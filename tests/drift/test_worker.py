@@ -64,12 +64,22 @@ def drift_worker(transactional_db, worker_log, fake_github, settings, live_dsn):
 def _everything_stored() -> str:
     with connection.cursor() as cursor:
         rows = []
-        for model in (SchemaTarget, SchemaDocument, SchemaDrift, DriftProof, DriftPullRequest):
+        for model in (
+            SchemaTarget,
+            SchemaDocument,
+            SchemaDrift,
+            DriftProof,
+            DriftPullRequest,
+        ):
             cursor.execute(f"SELECT row_to_json(t)::text FROM {model._meta.db_table} t")  # noqa: S608
             rows += [r[0] for r in cursor.fetchall()]
-        cursor.execute("SELECT coalesce(string_agg(row_to_json(t)::text, ''), '') FROM dashboard_deadletter t")
+        cursor.execute(
+            "SELECT coalesce(string_agg(row_to_json(t)::text, ''), '') FROM dashboard_deadletter t"
+        )
         rows.append(cursor.fetchone()[0])
-        cursor.execute("SELECT coalesce(string_agg(row_to_json(t)::text, ''), '') FROM dashboard_auditentry t")
+        cursor.execute(
+            "SELECT coalesce(string_agg(row_to_json(t)::text, ''), '') FROM dashboard_auditentry t"
+        )
         rows.append(cursor.fetchone()[0])
     return "\n".join(rows)
 
@@ -87,33 +97,53 @@ def test_introspect_post_prove_open_and_post_status(
 
     app.send_task("pipelines.drift_introspect_all")  # what the beat sends
     wait_for(
-        lambda: SchemaDocument.objects.filter(target=target, source="introspection").exists(),
-        40, "the live schema introspected", drift_worker,
+        lambda: SchemaDocument.objects.filter(
+            target=target, source="introspection"
+        ).exists(),
+        40,
+        "the live schema introspected",
+        drift_worker,
     )
     live = SchemaDocument.objects.get(target=target, source="introspection")
     assert [e["name"] for e in live.schema["entities"]] == ["customers", "orders"]
     wait_for(
         lambda: SchemaTarget.objects.get(pk=broken.pk).introspect_error,
-        40, "the broken target's error", drift_worker,
+        40,
+        "the broken target's error",
+        drift_worker,
     )
 
     answer = ApiClient(client, schema_token).post(
         "/api/v1/schema/entity-graphs",
-        {"repository": REPO, "commit_sha": graph_sha, "target": "shop-db", **graph_with()},
+        {
+            "repository": REPO,
+            "commit_sha": graph_sha,
+            "target": "shop-db",
+            **graph_with(),
+        },
     )
     assert answer.status_code == 201, answer.content
 
     pull = wait_for(
-        lambda: DriftPullRequest.objects.filter(target=target).exclude(number=None).first(),
-        90, "the pull request", drift_worker,
+        lambda: (
+            DriftPullRequest.objects.filter(target=target).exclude(number=None).first()
+        ),
+        90,
+        "the pull request",
+        drift_worker,
     )
     [opened] = fake_github.pulls(REPO)
     assert opened["number"] == pull.number and opened["state"] == "open"
     proof = DriftProof.objects.get(target=target)
     assert proof.state == "passed" and len(proof.steps) == 8
-    wait_for(lambda: fake_github.statuses(REPO, graph_sha), 30, "the status", drift_worker)
+    wait_for(
+        lambda: fake_github.statuses(REPO, graph_sha), 30, "the status", drift_worker
+    )
     [posted] = fake_github.statuses(REPO, graph_sha)
-    assert posted["context"] == "controlplane/schema-drift" and posted["state"] == "failure"
+    assert (
+        posted["context"] == "controlplane/schema-drift"
+        and posted["state"] == "failure"
+    )
 
     # The DSN is nowhere: database, worker logs, pages.
     error = SchemaTarget.objects.get(pk=broken.pk).introspect_error
