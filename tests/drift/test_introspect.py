@@ -32,15 +32,19 @@ def live_db(scratch_db):
 
 
 def test_the_connection_cannot_write(live_db):
-    with connect_read_only(live_db, timeout_ms=5000) as conn:
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute("CREATE TABLE intruder (id int)")
+    with (
+        connect_read_only(live_db, timeout_ms=5000) as conn,
+        pytest.raises(psycopg.errors.ReadOnlySqlTransaction),
+    ):
+        conn.execute("CREATE TABLE intruder (id int)")
 
 
 def test_a_slow_statement_is_stopped(live_db):
-    with connect_read_only(live_db, timeout_ms=100) as conn:
-        with pytest.raises(psycopg.errors.QueryCanceled):
-            conn.execute("SELECT pg_sleep(2)")
+    with (
+        connect_read_only(live_db, timeout_ms=100) as conn,
+        pytest.raises(psycopg.errors.QueryCanceled),
+    ):
+        conn.execute("SELECT pg_sleep(2)")
 
 
 def test_introspection_reads_back_what_was_built(live_db):
