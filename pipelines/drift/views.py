@@ -23,8 +23,12 @@ def drift_targets(request: HttpRequest, domain: Domain) -> HttpResponse:
     return render(request, "drift/targets.html", {"domain": domain, "targets": targets})
 
 
-def _side_by_side(live: dict | None, graph: dict | None) -> list[dict]:
-    """One row per table: its columns live and in the graph."""
+def _side_by_side(
+    live: dict | None, graph: dict | None, changes: list[dict]
+) -> list[dict]:
+    """One row per table: its columns live and in the graph, and whether the
+    drift changes it."""
+    changed = {c["table"] for c in changes}
     live_tables = {e["name"]: e for e in (live or {}).get("entities", [])}
     graph_tables = {e["name"]: e for e in (graph or {}).get("entities", [])}
 
@@ -45,7 +49,7 @@ def _side_by_side(live: dict | None, graph: dict | None) -> list[dict]:
             "name": name,
             "live": columns(live_tables.get(name)),
             "graph": columns(graph_tables.get(name)),
-            "same": live_tables.get(name) == graph_tables.get(name),
+            "same": name not in changed,
         }
         for name in sorted(set(live_tables) | set(graph_tables))
     ]
@@ -69,6 +73,7 @@ def drift_target(request: HttpRequest, domain: Domain, name: str) -> HttpRespons
         "tables": _side_by_side(
             drift.live.schema if drift and drift.live else None,
             drift.graph.schema if drift and drift.graph else None,
+            drift.changes if drift else [],
         ),
         "proofs": proofs,
         "pull": selectors.pull_of(target),

@@ -26,6 +26,7 @@ BUILD_QUERIES = {
     "flaky": 1,
     "ingestion": 3,  # ingestion rollups, dead letters waiting, planner row counts
     "slos": 5,  # SLOs, sums per window length (7d, 30d), last hour, open alerts
+    "drift": 3,  # schema targets, their drifts, their pull requests
 }
 
 

@@ -232,3 +232,20 @@ def test_github_errors_are_kept_and_raised(
         pulls.drift_pull_sync(target_id=flow.target.pk)
     row.refresh_from_db()
     assert row.fingerprint == drift.fingerprint and row.error == ""
+
+
+def test_a_django_app_gets_a_django_migration(flow, github):
+    DriftRepositorySettings.objects.create(
+        repository=flow.repo, migrations_folder="shop/migrations", output="django"
+    )
+    flow.graph(graph_with())
+    row = DriftPullRequest.objects.get()
+    assert row.path.startswith("shop/migrations/") and row.path.endswith("_shop_db.py")
+    source = github.file(REPO, row.branch, row.path)
+    namespace: dict = {}
+    exec(compile(source, row.path, "exec"), namespace)  # noqa: S102 (our own output)
+    migration = namespace["Migration"]
+    assert migration.atomic is False
+    [operation] = migration.operations
+    assert 'CREATE TABLE "public"."refunds"' in operation.sql
+    assert 'DROP TABLE "public"."refunds"' in operation.reverse_sql

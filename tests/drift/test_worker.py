@@ -162,3 +162,36 @@ def _staff():
     from tests.factories import UserFactory
 
     return UserFactory(username="drift-staff", is_staff=True, is_superuser=True)
+
+
+def test_github_refusing_the_pull_request_is_a_dead_letter_with_its_reason(
+    drift_domain, schema_token, client, fake_github, drift_worker
+):
+    from dashboard.models import DeadLetter
+
+    documents.schema_target_add(domain=drift_domain, name="shop-db")
+    graph_sha = fake_github.push(REPO, "main", {"schema.json": "{}"}, message="codegen")
+    api = ApiClient(client, schema_token)
+    body = {"repository": REPO, "commit_sha": "c" * 40, "target": "shop-db", **LIVE}
+    assert api.post("/api/v1/schema/snapshots", body).status_code == 201
+    # A 502 first (retried), then a 422 on opening the pull request (for good).
+    fake_github.fail_next("bad_gateway", path_contains="/git/")
+    fake_github.fail_next("validation", path_contains="/pulls")
+    body = {
+        "repository": REPO,
+        "commit_sha": graph_sha,
+        "target": "shop-db",
+        **graph_with(),
+    }
+    assert api.post("/api/v1/schema/entity-graphs", body).status_code == 201
+
+    letter = wait_for(
+        lambda: DeadLetter.objects.filter(task_name="github.drift_pull_sync").first(),
+        90,
+        "the dead letter",
+        drift_worker,
+    )
+    assert "422" in letter.error and "Validation Failed" in letter.error
+    assert letter.domain_id == drift_domain.pk
+    assert letter.attempts == 2  # the 502 was retried once
+    assert fake_github.pulls(REPO) == []

@@ -9,7 +9,8 @@ from tests.factories import DomainFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 ARGS = {"slug": "csp-zq", "pk": 999_999, "id": 999_999, "sha": "a" * 40,
-        "panel": "ci-health", "unknown": "nope", "slo_id": 999_999}  # fmt: skip
+        "panel": "ci-health", "unknown": "nope", "slo_id": 999_999,
+        "name": "zq-target"}  # fmt: skip
 
 
 def every_url() -> list[str]:
