@@ -115,6 +115,14 @@ def drift_prove(*, target_id: int, fingerprint: str) -> DriftProof | None:
     if drift is None or drift.fingerprint != fingerprint or not drift.migration:
         return None  # the drift moved on since: its own proof is queued
     target = drift.target
+    done = (
+        DriftProof.objects.using("default")
+        .filter(target=target, fingerprint=fingerprint)
+        .exclude(state=ProofState.RUNNING)
+        .first()
+    )
+    if done is not None and drift.proof_state == done.state:
+        return done  # a redelivered task (at least once): proven already
     proof = DriftProof.objects.create(
         domain_id=drift.domain_id,
         target=target,

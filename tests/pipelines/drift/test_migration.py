@@ -10,7 +10,7 @@ from pipelines.drift.diff import schema_diff
 from pipelines.drift.introspect import schema_introspect
 from pipelines.drift.services.proofs import execute_steps
 from pipelines.drift.sql import build_steps, migration_plan, render
-from tests.drift.conftest import LIVE, graph_with, normal
+from tests.pipelines.drift.conftest import LIVE, graph_with, normal
 
 
 def introspected(conn, schema="public"):

@@ -10,7 +10,7 @@ import pytest
 from config.tasks import PermanentError, TransientError
 from pipelines.drift.models import DriftPullRequest, DriftRepositorySettings, PullState
 from pipelines.drift.services import checks, documents, proofs, pulls, status
-from tests.drift.conftest import LIVE, graph_with
+from tests.pipelines.drift.conftest import LIVE, graph_with
 
 pytest_plugins = ["tests.fakes.plugin"]
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.drift.models import DriftProof, ProofState, SchemaDrift
 from pipelines.drift.services import checks, documents, proofs
-from tests.drift.conftest import LIVE, graph_with, server_conninfo
+from tests.pipelines.drift.conftest import LIVE, graph_with, server_conninfo
 from tests.pipelines.factories import sha_for
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,14 @@ def test_a_stale_fingerprint_is_not_proven(target, django_capture_on_commit_call
     drift_for(target, graph_with(), capture=django_capture_on_commit_callbacks)
     assert proofs.drift_prove(target_id=target.pk, fingerprint="0" * 64) is None
     assert not DriftProof.objects.exists()
+
+
+def test_a_redelivered_proof_task_does_not_prove_again(
+    target, django_capture_on_commit_callbacks
+):
+    drift = drift_for(target, graph_with(), capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        first = proofs.drift_prove(target_id=target.pk, fingerprint=drift.fingerprint)
+        again = proofs.drift_prove(target_id=target.pk, fingerprint=drift.fingerprint)
+    assert again == first
+    assert DriftProof.objects.count() == 1

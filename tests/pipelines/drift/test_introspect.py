@@ -21,7 +21,7 @@ from pipelines.drift.introspect import (
 from pipelines.drift.schema import schema_normalize
 from pipelines.drift.services.proofs import execute_steps
 from pipelines.drift.sql import build_steps
-from tests.drift.conftest import LIVE, normal
+from tests.pipelines.drift.conftest import LIVE, normal
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import copy
 import json
 
 from pipelines.drift.diff import fingerprint, risk_of, schema_diff
-from tests.drift.conftest import LIVE, graph_with, normal
+from tests.pipelines.drift.conftest import LIVE, graph_with, normal
 
 
 def kinds(changes):

@@ -8,8 +8,8 @@ from django.utils import timezone
 from pipelines.drift.models import DriftProof, DriftPullRequest, SchemaTarget
 from pipelines.drift.panels import build as panel_build
 from pipelines.drift.services import checks, documents
-from tests.drift.conftest import LIVE, graph_with
 from tests.factories import UserFactory, member
+from tests.pipelines.drift.conftest import LIVE, graph_with
 from tests.support.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 from dashboard.domains import services as dashboard_services
 from pipelines.drift.models import SchemaDocument, SchemaDrift
 from pipelines.drift.services import checks
-from tests.drift.conftest import LIVE, graph_with
 from tests.factories import DomainFactory, RepositoryFactory
 from tests.pipelines.conftest import ApiClient
+from tests.pipelines.drift.conftest import LIVE, graph_with
 from tests.pipelines.factories import sha_for
 
 pytestmark = pytest.mark.django_db
