@@ -71,10 +71,6 @@ class PullRef:
     labels: tuple[str, ...]
 
 
-def _status(exc: BaseException) -> int | None:
-    return exc.status if isinstance(exc, GithubException) else None
-
-
 def _github_message(exc: GithubException) -> str:
     """GitHub's message and the messages of its `errors` entries, as one text."""
     data = exc.data if isinstance(exc.data, dict) else {}

@@ -10,8 +10,8 @@ POST issues/{number}/labels; GET/POST issues/{number}/comments.
 
 Each repository holds a small in-memory git (blobs, flat trees, commits, branch
 refs), pull requests, labels and comments. Tests act as people through `push`,
-`merge_pull` and `close_pull`, and read what GitHub holds through `file`,
-`branch_sha`, `pulls`, `comments` and `statuses`.
+`merge_pull`, `close_pull` and `set_default_branch`, and read what GitHub holds
+through `file`, `branch_sha`, `commit`, `pulls`, `comments` and `statuses`.
 """
 
 import base64

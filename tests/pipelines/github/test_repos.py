@@ -315,6 +315,9 @@ def test_a_merge_after_base_moved_makes_a_merge_commit(fake_github, main_sha):
 
     info = repos.commit_author(REPO, merged_sha)
     assert info.parents == (moved, head)
+    assert fake_github.commit(REPO, merged_sha)["commit"]["message"].startswith(
+        f"Merge pull request #{pull.number}"
+    )
     assert info.committer_login == "web-flow"
     assert fake_github.file(REPO, "main", PINS) == "payments: v2\n"
     assert fake_github.file(REPO, "main", "README.md") == "# changed\n"
