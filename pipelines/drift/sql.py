@@ -197,25 +197,21 @@ def expected_after_up(live: dict, graph: dict, skipped: list[Change]) -> dict:
     for change in skipped:
         if change.kind == "drop_table":
             kept = copy.deepcopy(live_entities[change.table])
-            # Its foreign keys to tables that go away are dropped all the same.
-            kept["foreign_keys"] = [
-                k
-                for k in kept["foreign_keys"]
-                if k["references"]["entity"] in entities
-                or k["references"]["entity"] == change.table
-            ]
             expected["entities"].append(kept)
             entities[change.table] = kept
         elif change.kind == "drop_column":
-            column = copy.deepcopy(change.before)
-            column["primary_key"] = False
-            column["unique"] = False
-            entities[change.table]["fields"].append(column)
+            # The column stays as it is live (its unique constraint with it).
+            entities[change.table]["fields"].append(copy.deepcopy(change.before))
         elif change.kind == "alter_type":
+            # The old type stays, and with it the old default (the graph's may
+            # not even be a value of the old type).
+            live_column = _column(live_entities, change.table, change.name)
             for column in entities[change.table]["fields"]:
                 if column["name"] == change.name:
                     column["type"] = change.before
-        elif change.kind in ("drop_pk", "add_pk"):
+                    column["default"] = live_column["default"]
+    for change in skipped:
+        if change.kind in ("drop_pk", "add_pk"):
             live_pk = {
                 f["name"]
                 for f in live_entities[change.table]["fields"]
@@ -225,6 +221,14 @@ def expected_after_up(live: dict, graph: dict, skipped: list[Change]) -> dict:
                 column["primary_key"] = column["name"] in live_pk
                 if column["primary_key"]:
                     column["nullable"], column["unique"] = False, False
+    # A kept table keeps its foreign keys to every table that is still there
+    # (its keys to tables that go away would have gone with those tables).
+    for change in skipped:
+        if change.kind == "drop_table":
+            kept = entities[change.table]
+            kept["foreign_keys"] = [
+                k for k in kept["foreign_keys"] if k["references"]["entity"] in entities
+            ]
     expected["entities"].sort(key=lambda e: e["name"])
     return expected
 
@@ -385,25 +389,30 @@ def _steps(
                 ),
                 active=active,
             )
+    type_kept = {(c.table, c.name) for c in of("alter_type") if id(c) in skip}
     for c in of("set_default"):
         value = default_sql(c.after)
         if value is None:
             plan.note(1, f"{c.summary}: not portable, set it by hand")
             continue
+        kept = (c.table, c.name) in type_kept
         plan.add(
             1,
             sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
                 plan.table(c.table), sql.Identifier(c.name), value
             ),
-            comment=c.summary,
+            active=not kept,
+            comment=c.summary + (" (left with its type change)" if kept else ""),
         )
     for c in of("drop_default"):
+        kept = (c.table, c.name) in type_kept
         plan.add(
             1,
             sql.SQL("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT").format(
                 plan.table(c.table), sql.Identifier(c.name)
             ),
-            comment=c.summary,
+            active=not kept,
+            comment=c.summary + (" (left with its type change)" if kept else ""),
         )
     for c in of("drop_not_null"):
         plan.add(

@@ -134,3 +134,25 @@ def test_up_yields_b_and_down_returns_to_a(conn, a, b):
     assert _left(conn, b) == []
     execute_steps(conn, migration.down)
     assert _left(conn, a) == []
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(a=schemas(), b=schemas())
+def test_without_destructive_steps_up_yields_the_expected_schema_and_down_a(conn, a, b):
+    """Destructive steps commented out: up produces `expected` (b, keeping what
+    it would have dropped or lossily converted), and down still returns to a."""
+    _reset(conn)
+    execute_steps(conn, build_steps("drift_prop", a))
+    migration = migration_plan(
+        schema="drift_prop", live=a, graph=b, allow_destructive=False
+    )
+    execute_steps(conn, migration.up)
+    assert _left(conn, migration.expected) == []
+    kept = {c["kind"] for c in migration.skipped}
+    assert kept <= {"drop_table", "drop_column", "alter_type", "drop_pk", "add_pk"}
+    execute_steps(conn, migration.down)
+    assert _left(conn, a) == []
