@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pipelines.pins_rollouts_check",
         "schedule": env_int("PIN_ROLLOUT_CHECK_SECONDS", 60),
     },
+    # Every schema target with a DSN variable is introspected (docs/drift.md).
+    "introspect-schema-targets": {
+        "task": "pipelines.drift_introspect_all",
+        "schedule": env_int("DRIFT_INTROSPECT_SECONDS", 900),
+    },
 }
 # Idempotency-Key answers are replayed for this many days, then forgotten.
 IDEMPOTENCY_KEY_DAYS = env_int("IDEMPOTENCY_KEY_DAYS", 7)
@@ -261,6 +266,13 @@ OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 120)
 # A row enqueued this many times without being processed is marked failed (a
 # poison message that kills its worker must not be re-sent for ever).
 OUTBOX_MAX_ENQUEUES = env_int("OUTBOX_MAX_ENQUEUES", 10)
+
+# Schema drift (docs/drift.md): introspection runs read-only and stops a query
+# after this long; proofs run on throwaway databases made on the control plane's
+# PostgreSQL server, or on DRIFT_SCRATCH_DATABASE_URL's (its user needs CREATEDB).
+DRIFT_STATEMENT_TIMEOUT_MS = env_int("DRIFT_STATEMENT_TIMEOUT_MS", 15_000)
+DRIFT_PROOF_STATEMENT_TIMEOUT_MS = env_int("DRIFT_PROOF_STATEMENT_TIMEOUT_MS", 60_000)
+DRIFT_SCRATCH_DATABASE_URL = os.environ.get("DRIFT_SCRATCH_DATABASE_URL", "")
 
 # How long an SLO alert webhook may take to answer before the post is retried.
 SLO_WEBHOOK_TIMEOUT_SECONDS = env_int("SLO_WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -8,6 +8,7 @@ from django.urls import include, path
 from dashboard.platform import health, views
 from dashboard.platform.api import api
 from incidents import api as incidents_api
+from pipelines.drift import api as drift_api
 from pipelines.gates import api as gates_api
 from pipelines.ingest import api as ingest_api
 from pipelines.pins import api as pins_api
@@ -19,6 +20,7 @@ api.add_router("", gates_api.router)
 api.add_router("", slos_api.router)
 api.add_router("", incidents_api.router)
 api.add_router("", pins_api.router)
+api.add_router("", drift_api.router)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -30,6 +32,7 @@ urlpatterns = [
     path("", include("pipelines.ingest.urls")),  # CI pages
     path("", include("pipelines.gates.urls")),
     path("", include("pipelines.pins.urls")),
+    path("", include("pipelines.drift.urls")),
     path("", include("slos.urls")),
     path("", include("incidents.urls")),
     path("", include("dashboard.board.urls")),

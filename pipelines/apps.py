@@ -14,6 +14,8 @@ class PipelinesConfig(AppConfig):
         from dashboard.board.rollups import source_register
         from dashboard.signals import demo_loaded
         from pipelines import tasks  # noqa: F401  (registers every package's tasks)
+        from pipelines.drift import demo as drift_demo
+        from pipelines.drift import panels as drift_panels
         from pipelines.gates import demo as gates_demo
         from pipelines.gates import panels as gates_panels
         from pipelines.gates.services.gates import commit_evidence_received
@@ -40,6 +42,7 @@ class PipelinesConfig(AppConfig):
         demo_loaded.connect(demo.load, dispatch_uid="pipelines.ingest.demo")
         demo_loaded.connect(gates_demo.load, dispatch_uid="pipelines.gates.demo")
         demo_loaded.connect(pins_demo.load, dispatch_uid="pipelines.pins.demo")
+        demo_loaded.connect(drift_demo.load, dispatch_uid="pipelines.drift.demo")
         for source in rollups.SOURCES:
             source_register(source)
         exporter_register(exports.RUNS, exports.TEST_RESULTS)
@@ -50,5 +53,6 @@ class PipelinesConfig(AppConfig):
             gates_panels.GATES,
             gates_panels.FLAKY,
             pins_panels.PINS,
+            drift_panels.DRIFT,
             ingest_panels.INGESTION,
         )

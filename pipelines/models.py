@@ -1,6 +1,14 @@
 """The pipelines app's models module: Django loads an app's models from here, so
 it names every package's models (each package owns its own)."""
 
+from pipelines.drift.models import (
+    DriftProof,
+    DriftPullRequest,
+    DriftRepositorySettings,
+    SchemaDocument,
+    SchemaDrift,
+    SchemaTarget,
+)
 from pipelines.gates.models import (
     FlakyOccurrence,
     FlakyTest,
@@ -54,6 +62,9 @@ __all__ = [
     "CIRollup",
     "Conclusion",
     "Deployment",
+    "DriftProof",
+    "DriftPullRequest",
+    "DriftRepositorySettings",
     "FlakyOccurrence",
     "FlakyTest",
     "GateContext",
@@ -86,6 +97,9 @@ __all__ = [
     "RolloutEvent",
     "Run",
     "RunStatus",
+    "SchemaDocument",
+    "SchemaDrift",
+    "SchemaTarget",
     "TestReport",
     "TestResult",
     "WebhookDelivery",

@@ -33,6 +33,7 @@ CACHE_TTLS: dict[str, int] = {
     "panel.dora": 300,
     "panel.incidents": 60,
     "panel.pins": 30,
+    "panel.drift": 60,
     "domain.summary": 60,
     "readyz.probe": 5,
     # Counters (counter_incr): how long a window's count lives.

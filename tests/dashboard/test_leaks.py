@@ -64,9 +64,19 @@ def _kwargs(pattern: URLPattern, world, slug: str) -> dict:
             continue
         if name == "pk":
             kwargs[name] = _pk_in_a(pattern.name, world)
+        elif name == "name" and pattern.name in ("target", "introspect"):
+            kwargs[name] = _schema_target_in_a(world)
         else:
             kwargs[name] = _fill(converter, name)
     return kwargs
+
+
+def _schema_target_in_a(world) -> str:
+    """A schema target of domain A (drift pages name it, not a pk)."""
+    from pipelines.drift.models import SchemaTarget
+
+    target, _ = SchemaTarget.objects.get_or_create(domain=world.a, name="markera-db")
+    return target.name
 
 
 def _pk_in_a(url_name: str, world) -> int:

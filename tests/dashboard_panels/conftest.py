@@ -288,8 +288,40 @@ class Builder:
                 author=None,
             )
 
+    def drift(self, n: int):
+        """n schema targets, each with a drift and a pull request (the drift
+        panel's query count must not grow with them)."""
+        from pipelines.drift.models import DriftPullRequest, SchemaDrift, SchemaTarget
+
+        now = timezone.now()
+        start = SchemaTarget.objects.filter(domain=self.domain).count()
+        for i in range(start, start + n):
+            target = SchemaTarget.objects.create(domain=self.domain, name=f"db-{i}")
+            SchemaDrift.objects.create(
+                domain=self.domain,
+                target=target,
+                fingerprint=f"{i:064x}",
+                additive=i,
+                tightening=1,
+                checked_at=now,
+                changed_at=now,
+                proof_state="passed",
+            )
+            DriftPullRequest.objects.create(
+                domain=self.domain,
+                target=target,
+                repository=self.repositories[0],
+                branch=f"controlplane/drift/db-{i}",
+                opened_fingerprint=f"{i:064x}",
+                fingerprint=f"{i:064x}",
+                number=i + 1,
+                state="open",
+                url=f"https://github.com/acme/payments-api/pull/{i + 1}",
+            )
+
     def everything(self, n: int):
         runs = self.runs(n)
+        self.drift(max(1, n // 2))
         self.perf(n)
         self.plans(n)
         self.deliveries(n)

@@ -31,6 +31,7 @@ BUILD_QUERIES = {
     "dora": 7,
     "incidents": 3,  # open incidents, open action items, draft proposals
     "pins": 2,  # current pins with their versions, proposals open first
+    "drift": 3,  # schema targets, their drifts, their pull requests
 }
 
 

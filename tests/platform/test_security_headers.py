@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 ARGS = {"slug": "csp-zq", "pk": 999_999, "id": 999_999, "sha": "a" * 40,
         "panel": "ci-health", "unknown": "nope", "slo_id": 999_999,
-        "owner": "acme", "name": "nope", "pin_id": "nope",
+        "owner": "acme", "name": "zq-target", "pin_id": "nope",
         "proposal_id": 999_999}  # fmt: skip
 
 
