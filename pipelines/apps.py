@@ -25,6 +25,10 @@ class PipelinesConfig(AppConfig):
         commit_evidence_changed.connect(
             commit_evidence_received, dispatch_uid="gates.commit_evidence"
         )
+        # ...and the dashboard's rollups of that domain are topped up at once.
+        commit_evidence_changed.connect(
+            rollups.evidence_changed_touch, dispatch_uid="ingest.rollups_touch"
+        )
         demo_loaded.connect(demo.load, dispatch_uid="pipelines.ingest.demo")
         demo_loaded.connect(gates_demo.load, dispatch_uid="pipelines.gates.demo")
         for source in rollups.SOURCES:

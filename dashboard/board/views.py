@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dashboard.board import charts
 from dashboard.board.panels import PANELS, panel_data
 from dashboard.board.panels.common import RANGES, BadRange, time_range
 from dashboard.domains import policy
@@ -90,7 +91,7 @@ def _panel_context(context: dict) -> dict:
     return {
         **context,
         "data": data,
-        "charts": context["panel"].charts(data),
+        "charts": charts.frame(context["panel"].charts(data), data),
         "failing": context.get("failing", data.get("failing")),
         "failing_next": context.get("failing_next", data.get("failing_next")),
     }

@@ -148,6 +148,13 @@ def github_webhook(request: HttpRequest):
             path=request.path,
             status_code=401,
         )
+        if not webhooks.webhook_secrets():
+            raise ApiProblem(
+                401,
+                "No webhook secret is configured on this server, so no delivery "
+                "can be verified: set GITHUB_WEBHOOK_SECRET (the same value as "
+                "the GitHub webhook's secret) and restart.",
+            )
         raise ApiProblem(
             401,
             "X-Hub-Signature-256 is missing or does not match the body: sign the "

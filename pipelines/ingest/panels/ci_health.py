@@ -55,6 +55,7 @@ def run_row(run) -> dict:
         "branch": run.branch,
         "pull_request": run.pull_request_number,
         "sha": run.head_sha[:7],
+        "full_sha": run.head_sha,
         "conclusion": run.conclusion,
         "url": run.url,
         "started_at": iso(run.started_at),
