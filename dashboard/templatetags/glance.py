@@ -121,3 +121,18 @@ def badge(state: object, label: object = None) -> SafeString:
         mark,
         text,
     )
+
+
+@register.filter
+def plain(value: object) -> str:
+    """A stored JSON value in words: lists joined by commas, mappings as
+    "key: value" pairs, nothing as "—", booleans as yes/no (never a Python repr)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items()) or "—"
+    return str(value)
