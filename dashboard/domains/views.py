@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from dashboard.domains import forms, policy, selectors, services
+from dashboard.domains import forms, policy, selectors, services, snippets
 from dashboard.domains.access import domain_view, in_domain
 from dashboard.domains.models import Domain
 from dashboard.platform.pagination import page_of
@@ -23,6 +23,7 @@ DOMAIN_PAGES = [
     ("Flaky tests", "gates:flaky-tests"),
     ("SLOs", "slos:slo-list"),
     ("Exports", "dash:export-list"),
+    ("Settings", "pipelines:domain-settings"),
 ]
 
 
@@ -69,6 +70,13 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
     }
     if policy.Action.MANAGE_TOKENS in actions:
         context["tokens"] = selectors.tokens_of(domain)
+        issued = extra.get("issued")
+        first_repository = next(iter(context["repositories"]), None)
+        context["snippets"] = snippets.ci_snippets(
+            base_url=f"{request.scheme}://{request.get_host()}",
+            repository=first_repository.full_name if first_repository else "owner/name",
+            token=issued.plaintext if issued else "",
+        )
     context.update(extra)
     return context
 

@@ -29,9 +29,7 @@ def test_a_report_finds_its_run_by_the_ci_ids_in_the_query_string(api, ci_domain
     assert Run.objects.count() == 1
 
 
-def test_the_ids_may_come_as_multipart_fields_and_a_new_run_is_created(
-    api, ci_domain
-):
+def test_the_ids_may_come_as_multipart_fields_and_a_new_run_is_created(api, ci_domain):
     upload = SimpleUploadedFile("junit.xml", (FIXTURES / "gradle.xml").read_bytes())
     response = api.client.post(
         "/api/v1/ci/junit",
