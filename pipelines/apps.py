@@ -10,14 +10,17 @@ class PipelinesConfig(AppConfig):
         dashboard's panels, rollups, exports and demo data, and the gates into
         ingestion's signals. Everything here is a function call to follow."""
         from dashboard.board.exports import exporter_register
+        from dashboard.board.overview import overview_column_register
         from dashboard.board.panels import panel_register
         from dashboard.board.rollups import source_register
         from dashboard.signals import demo_loaded
         from pipelines import tasks  # noqa: F401  (registers every package's tasks)
         from pipelines.gates import demo as gates_demo
+        from pipelines.gates import overview as gates_overview
         from pipelines.gates import panels as gates_panels
         from pipelines.gates.services.gates import commit_evidence_received
         from pipelines.ingest import demo, exports, rollups
+        from pipelines.ingest import overview as ingest_overview
         from pipelines.ingest import panels as ingest_panels
         from pipelines.ingest.signals import commit_evidence_changed
 
@@ -34,6 +37,9 @@ class PipelinesConfig(AppConfig):
         for source in rollups.SOURCES:
             source_register(source)
         exporter_register(exports.RUNS, exports.TEST_RESULTS)
+        overview_column_register(
+            ingest_overview.CI_PASS_RATE, gates_overview.FAILING_GATES
+        )
         panel_register(
             ingest_panels.CI_HEALTH,
             gates_panels.PERF,

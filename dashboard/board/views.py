@@ -6,22 +6,36 @@ range) in Redis and built from the rollups when it is not (or Redis is down).
 """
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.board import charts
+from dashboard.board.overview import COLUMNS, overview_rows
 from dashboard.board.panels import PANELS, panel_data
 from dashboard.board.panels.common import RANGES, BadRange, time_range
-from dashboard.domains import policy
+from dashboard.domains import policy, selectors
 from dashboard.domains.access import domain_view
 from dashboard.domains.models import Domain
 from dashboard.platform.caching import cached
 from dashboard.platform.problems import problem
 
 TEMPLATE = "dashboard/dashboard.html"
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """`/`: every domain the user may see, a cell per overview column, those
+    needing attention first."""
+    domains = list(selectors.domains_for(request.user))
+    rows = overview_rows(domains, selectors.roles_of(request.user))
+    context = {"rows": rows, "columns": list(COLUMNS.values()), "now": timezone.now()}
+    return render(request, "dashboard/overview.html", context)
 
 
 @domain_view(policy.Action.BROWSE)

@@ -1,7 +1,6 @@
 """Domain pages. Thin: restrict, validate, call a selector or service, render."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -82,14 +81,6 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
 
 
 # --- Pages --------------------------------------------------------------------------
-@login_required
-def domain_list(request: HttpRequest) -> HttpResponse:
-    domains = selectors.domains_for(request.user).order_by("slug")
-    roles = selectors.roles_of(request.user)
-    rows = [(domain, roles.get(domain.pk)) for domain in domains]
-    return render(request, "dashboard/domain_list.html", {"rows": rows})
-
-
 @domain_view(policy.Action.BROWSE)
 def domain_detail(request: HttpRequest, domain: Domain) -> HttpResponse:
     return render(request, DETAIL, _detail_context(request, domain))

@@ -31,6 +31,8 @@ CACHE_TTLS: dict[str, int] = {
     "panel.ingestion": 60,
     "panel.slos": 60,
     "domain.summary": 60,
+    # One overview column for one set of domains (dashboard.board.overview).
+    "overview.column": 60,
     # A rollup touch is queued for this domain (dashboard.board.rollups).
     "rollups.touch_pending": 30,
     "readyz.probe": 5,
