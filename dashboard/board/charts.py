@@ -161,6 +161,9 @@ def line_chart(
                 "hovertemplate": f"{name}: %{{y:{value_format}}} {unit}<extra></extra>",
             }
         )
+        if s.get("link"):
+            # Clicking a point opens the page behind it (static/js/dashboard.js).
+            traces[-1]["customdata"] = [s["link"]] * len(s["x"])
         all_x.extend(s["x"])
         rows.extend(
             [t, s["name"], None if v is None else round(v, 2)]
@@ -232,6 +235,7 @@ def stacked_bars(
             "name": plotly_text(s["name"]),
             "x": x,
             "y": s["y"],
+            **({"customdata": [s["link"]] * len(x)} if s.get("link") else {}),
             "marker": {"color": s.get("color") or _colour(i)},
             "hovertemplate": f"{plotly_text(s['name'])}: %{{y:,}}<extra></extra>",
         }
@@ -261,6 +265,7 @@ def ci_pass_rate_chart(data: dict) -> Chart:
                 "name": w["name"],
                 "x": [p["t"] for p in w["points"]],
                 "y": [p["pass_rate"] for p in w["points"]],
+                "link": w.get("link"),
             }
             for w in data["workflows"]
         ],
@@ -277,6 +282,7 @@ def ci_duration_chart(data: dict) -> Chart:
                 "name": f"{w['name']} p95",
                 "x": x,
                 "y": [_minutes(p["p95_s"]) for p in w["points"]],
+                "link": w.get("link"),
             }
         )
         series.append(
@@ -285,6 +291,7 @@ def ci_duration_chart(data: dict) -> Chart:
                 "x": x,
                 "y": [_minutes(p["p50_s"]) for p in w["points"]],
                 "dash": "dot",
+                "link": w.get("link"),
             }
         )
     chart = line_chart(
@@ -360,12 +367,21 @@ def ingestion_chart(data: dict) -> Chart:
         y_title="Deliveries",
         x=[p["t"] for p in points],
         stacks=[
-            {"name": "Processed", "y": [p["ok"] for p in points]},
-            {"name": "Duplicates", "y": [p["duplicates"] for p in points]},
+            {
+                "name": "Processed",
+                "y": [p["ok"] for p in points],
+                "link": "deliveries/",
+            },
+            {
+                "name": "Duplicates",
+                "y": [p["duplicates"] for p in points],
+                "link": "deliveries/",
+            },
             {
                 "name": "Failed",
                 "y": [p["failed"] for p in points],
                 "color": BUDGET_COLOUR,
+                "link": "deliveries/",
             },
         ],
     )

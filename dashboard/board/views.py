@@ -42,16 +42,24 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def dashboard_page(request: HttpRequest, domain: Domain) -> HttpResponse:
+    error = ""
     try:
         chosen = time_range(request.GET.get("range"))
     except BadRange as exc:
-        return problem(400, str(exc))
+        if request.htmx or not _wants_html(request):
+            return problem(400, str(exc))
+        # A person in a browser gets the page, with the default range and why.
+        chosen, error = time_range(None), str(exc)
     context = {
         "domain": domain,
         "range": chosen,
         "ranges": RANGES.values(),
         "panels": PANELS.values(),
+        "refresh": _auto_refresh(request),
+        "range_error": error,
     }
+    if error:
+        return render(request, TEMPLATE, context, status=400)
     # The range selector swaps only the panels (and pushes the URL).
     template = f"{TEMPLATE}#panels" if request.htmx else TEMPLATE
     return render(request, template, context)
@@ -76,6 +84,7 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
         "panel": chosen_panel,
         "single_panel": True,
         "is_staff": request.user.is_staff,
+        "refresh": _auto_refresh(request),
     }
     if cursor and chosen_panel.more is not None:
         # Older rows: not cached, read straight through the keyset index.
@@ -92,12 +101,23 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
             chosen.key,
             "html",
             int(request.user.is_staff),
+            int(context["refresh"]),
             build=lambda: render_to_string(
                 f"{TEMPLATE}#panel", _panel_context(context), request=request
             ),
         )
         return HttpResponse(html)
     return render(request, TEMPLATE, _panel_context(context))
+
+
+def _wants_html(request: HttpRequest) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def _auto_refresh(request: HttpRequest) -> bool:
+    """`?refresh=1`: the panels poll every minute (paused while the tab is
+    hidden, by static/js/dashboard.js); kept in the URL like the range."""
+    return request.GET.get("refresh") == "1"
 
 
 def _panel_context(context: dict) -> dict:

@@ -80,5 +80,8 @@ def panels_invalidate(domain_id: int) -> None:
         for key in RANGES:
             keys.append((panel.cache_name, domain_id, key))
             for staff in (0, 1):
-                keys.append((panel.cache_name, domain_id, key, "html", staff))
+                for refresh in (0, 1):
+                    keys.append(
+                        (panel.cache_name, domain_id, key, "html", staff, refresh)
+                    )
     invalidate_many(keys)

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
@@ -116,7 +117,14 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             total_runs += runs
             total_passed += passed
             total_failed += failed
-        workflows.append({"name": name, "points": points})
+        workflows.append(
+            {
+                "name": name,
+                "points": points,
+                # Relative to the domain's page: its runs of this workflow.
+                "link": f"runs/?{urlencode({'workflow': workflow})}",
+            }
+        )
     page = failing_runs_page(domain_id, time_range, None)
     judged = total_passed + total_failed
     return {
