@@ -44,7 +44,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def dashboard_page(request: HttpRequest, domain: Domain) -> HttpResponse:
     error = ""
     try:
-        chosen = time_range(request.GET.get("range"))
+        chosen = _chosen_range(request)
     except BadRange as exc:
         if request.htmx or not _wants_html(request):
             return problem(400, str(exc))
@@ -73,7 +73,7 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
     if chosen_panel is None:
         raise Http404("No such panel.")
     try:
-        chosen = time_range(request.GET.get("range"))
+        chosen = _chosen_range(request)
     except BadRange as exc:
         return problem(400, str(exc))
     cursor = request.GET.get("cursor")
@@ -108,6 +108,13 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
         )
         return HttpResponse(html)
     return render(request, TEMPLATE, _panel_context(context))
+
+
+def _chosen_range(request: HttpRequest):
+    """A preset (?range=) or a custom range of days (?from=&to=)."""
+    return time_range(
+        request.GET.get("range"), request.GET.get("from"), request.GET.get("to")
+    )
 
 
 def _wants_html(request: HttpRequest) -> bool:

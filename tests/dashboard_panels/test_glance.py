@@ -143,3 +143,49 @@ def test_auto_refresh_is_kept_in_the_url_and_polls_each_panel(engineer_client, d
     panel = _panel(engineer_client, domain, "ci-health", refresh="1")
     assert 'hx-trigger="every 60s"' in panel and "data-auto-refresh" in panel
     assert 'hx-trigger="every 60s"' not in _panel(engineer_client, domain, "ci-health")
+
+
+def test_a_custom_range_of_days_is_kept_in_the_url_and_bounds_every_panel(
+    engineer_client, domain, build
+):
+    from dashboard.board.rollups import rollups_refresh
+
+    build.runs(4, hours_ago=2)  # today
+    build.runs(3, hours_ago=24 * 10)  # ten days ago
+    rollups_refresh()
+    today = timezone.now().date()
+    old = today - timedelta(days=10)
+    days = {"from": old.isoformat(), "to": old.isoformat()}
+    html = _panel(engineer_client, domain, "ci-health", range="", **days)
+    assert "3 completed runs" in html  # only that day's
+    assert f"{old:%Y-%m-%d} to {old:%Y-%m-%d}" in html
+    fig = figures(html)["fig-ci-pass-rate"]
+    assert fig["layout"]["xaxis"]["range"][0].startswith(old.isoformat())
+    week = {"from": (today - timedelta(days=12)).isoformat(), "to": today.isoformat()}
+    assert "7 completed runs" in _panel(
+        engineer_client, domain, "ci-health", range="", **week
+    )
+    page = engineer_client.get(
+        reverse("dash:dashboard", args=[domain.slug]), days
+    ).content.decode()
+    assert f"from={old:%Y-%m-%d}&amp;to={old:%Y-%m-%d}" in page  # panels load it
+    assert f'value="{old:%Y-%m-%d}"' in page  # the form shows it
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        {"from": "2026-13-01", "to": "2026-12-01"},
+        {"from": "2026-11-10", "to": "2026-11-01"},
+        {"from": "2020-01-01", "to": "2026-01-01"},
+        {"from": "2026-11-01"},
+        {"from": "2999-01-01", "to": "2999-01-02"},
+        {"from": "x" * 500, "to": "2026-01-01"},
+    ],
+)
+def test_a_bad_custom_range_is_a_400_saying_why(engineer_client, domain, days):
+    url = reverse("dash:dashboard-panel", args=[domain.slug, "ci-health"])
+    response = engineer_client.get(url, days, **HX)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"]

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from dashboard.board import charts
-from dashboard.board.panels.common import RANGES, TimeRange, iso, window
+from dashboard.board.panels.common import (
+    RANGES,
+    TimeRange,
+    iso,
+    window,
+    window_end,
+)
 from dashboard.domains.models import Domain
 from dashboard.platform.caching import cached, invalidate_many
 
@@ -68,7 +74,7 @@ def panel_build(panel: Panel, domain_id: int, time_range: TimeRange) -> dict:
         **panel.build(domain_id, time_range),
         "as_of": iso(now),
         # The charts' x axis: the whole range, whatever the data covers.
-        "x_range": [iso(window(time_range, now)), iso(now)],
+        "x_range": [iso(window(time_range, now)), iso(window_end(time_range, now))],
         "step_s": int(time_range.step.total_seconds()),
     }
 

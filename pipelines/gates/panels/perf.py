@@ -6,7 +6,13 @@ from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
 
-from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+from dashboard.board.panels.common import (
+    TimeRange,
+    bucket_start,
+    in_range,
+    iso,
+    window,
+)
 from pipelines.gates.models import GateContext, GateVerdict, PerfBudget
 from pipelines.ingest.models import PerfRollup, PerfSample, QueryPlan
 
@@ -21,7 +27,9 @@ _EVIDENCE = {
 }
 
 
-def broken_commits(domain_id: int, context: str, since: datetime) -> list[dict]:
+def broken_commits(
+    domain_id: int, context: str, since: datetime, until: datetime | None = None
+) -> list[dict]:
     """The latest commits whose gate `context` failed, dated by their evidence
     (when the sample or plan was measured, the time the charts use), not by when
     the gate was evaluated: a table beside a chart must tell the same story."""
@@ -39,6 +47,7 @@ def broken_commits(domain_id: int, context: str, since: datetime) -> list[dict]:
             worst_name=Subquery(evidence.values(name)[:1]),
         )
         .filter(measured_at__gte=since)
+        .filter(**({"measured_at__lt": until} if until else {}))
         .select_related("repository")
         .only("sha", "description", "repository__full_name")
         .order_by("-measured_at", "-id")[:BROKEN_LIMIT]
@@ -66,7 +75,9 @@ def _budget_for(budgets: list, name: str, attribute: str) -> float | None:
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
-    rows = PerfRollup.objects.filter(domain_id=domain_id, hour__gte=since).values_list(
+    rows = PerfRollup.objects.filter(
+        domain_id=domain_id, **in_range(time_range)
+    ).values_list(
         "scenario", "hour", "samples", "p95_sum_ms", "p95_max_ms", "memory_max_mb"
     )
     series: dict[str, dict[datetime, list]] = defaultdict(dict)
@@ -110,5 +121,5 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     return {
         "since": iso(since),
         "scenarios": scenarios,
-        "broken": broken_commits(domain_id, GateContext.PERF, since),
+        "broken": broken_commits(domain_id, GateContext.PERF, since, time_range.until),
     }

@@ -6,7 +6,13 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
-from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+from dashboard.board.panels.common import (
+    TimeRange,
+    bucket_start,
+    in_range,
+    iso,
+    window,
+)
 from dashboard.domains.models import Repository
 from dashboard.platform.pagination import Page, keyset_page
 from pipelines.ingest.models import CIRollup, Run
@@ -15,10 +21,12 @@ from pipelines.ingest.rollups import FAILED, histogram_add, histogram_quantile
 FAILING_PAGE_SIZE = 10
 
 
-def failing_runs(domain_id: int, since: datetime) -> QuerySet:
+def failing_runs(domain_id: int, time_range: TimeRange) -> QuerySet:
     return (
         Run.objects.filter(
-            domain_id=domain_id, started_at__gte=since, conclusion__in=sorted(FAILED)
+            domain_id=domain_id,
+            conclusion__in=sorted(FAILED),
+            **in_range(time_range, "started_at"),
         )
         .select_related("repository")
         .only(
@@ -41,7 +49,7 @@ def failing_runs_page(
 ) -> Page:
     """One page (newest first) of the failing runs in the range; keyset, no OFFSET."""
     return keyset_page(
-        failing_runs(domain_id, window(time_range)),
+        failing_runs(domain_id, time_range),
         ordering=("-started_at", "-id"),
         cursor=cursor,
         page_size=FAILING_PAGE_SIZE,
@@ -77,7 +85,9 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     repos = dict(
         Repository.objects.filter(domain_id=domain_id).values_list("id", "name")
     )
-    rows = CIRollup.objects.filter(domain_id=domain_id, hour__gte=since).values_list(
+    rows = CIRollup.objects.filter(
+        domain_id=domain_id, **in_range(time_range)
+    ).values_list(
         "repository_id", "workflow", "hour", "runs", "passed", "failed", "duration_hist"
     )
     # (repository, workflow) -> bucket -> [runs, passed, failed, histogram]
