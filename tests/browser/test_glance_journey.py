@@ -68,7 +68,7 @@ def test_the_overview_ranks_a_firing_alert_first_and_drills_down(
 def test_the_dashboard_tells_one_story_in_the_viewers_timezone(
     page, live_server, log_in
 ):
-    b = _domain("payments", "Payments")
+    b = _domain("glance-payments", "Glance payments")
     b.everything(8)
     b.runs(12, hours_ago=3, conclusion_every=2)
     from dashboard.board.rollups import rollups_refresh
@@ -77,7 +77,7 @@ def test_the_dashboard_tells_one_story_in_the_viewers_timezone(
     engineer = UserFactory(username="eve")
     member(engineer, b.domain, "engineer")
     log_in(page, engineer)
-    page.goto(f"{live_server.url}/d/payments/dashboard/?range=24h")
+    page.goto(f"{live_server.url}/d/glance-payments/dashboard/?range=24h")
     for slug in PANELS:
         expect(page.locator(f"#panel-{slug}[data-panel] .as-of time")).to_be_visible()
     expect(page.locator("#panel-ci-health .js-plotly-plot svg").first).to_be_visible()
@@ -102,15 +102,15 @@ def test_the_dashboard_tells_one_story_in_the_viewers_timezone(
     ).first
     box = point.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page).to_have_url(re.compile(r"/d/payments/runs/\?workflow="))
+    expect(page).to_have_url(re.compile(r"/d/glance-payments/runs/\?workflow="))
     expect(page.locator("main table tbody tr").first).to_be_visible()
     assert not GLUED_DATE.search(page.locator("main").inner_text())
     assert not re.search(r"-\d+ s\b", page.locator("main").inner_text())
 
     # A failing run's row opens our run page, whose title is its heading.
-    page.goto(f"{live_server.url}/d/payments/dashboard/?range=24h")
+    page.goto(f"{live_server.url}/d/glance-payments/dashboard/?range=24h")
     page.locator("#failing-runs tbody tr td:nth-child(3) a").first.click()
-    expect(page).to_have_url(re.compile(r"/d/payments/runs/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/d/glance-payments/runs/\d+/$"))
     heading = page.get_by_role("heading", level=1).inner_text()
     assert page.title().startswith(heading.split(" attempt")[0])
 
