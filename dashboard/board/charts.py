@@ -82,6 +82,39 @@ def _layout(title: str, y_title: str, *, y_range: list[float] | None = None) -> 
     return layout
 
 
+def _draw_marks(chart: Chart, marks: list[dict]) -> None:
+    """Events (deployments…) as dotted vertical lines, with a clickable marker at
+    the foot of each that opens the page behind it."""
+    if not marks:
+        return
+    chart.figure["layout"]["shapes"] = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": m["t"],
+            "x1": m["t"],
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#8C8C8C", "width": 1, "dash": "dot"},
+        }
+        for m in marks
+    ]
+    chart.figure["data"].append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Deployments",
+            "x": [m["t"] for m in marks],
+            "y": [0] * len(marks),
+            "text": [plotly_text(m["label"]) for m in marks],
+            "customdata": [m.get("link") or "" for m in marks],
+            "marker": {"symbol": "triangle-up", "size": 10, "color": "#8C8C8C"},
+            "hovertemplate": "%{text}<extra></extra>",
+        }
+    )
+
+
 def frame(chart_list: list[Chart], data: dict) -> list[Chart]:
     """Fit every time chart of a panel to the panel's range: the x axis spans the
     whole range (a lone point sits where it belongs, not alone in a 1 ms wide
@@ -91,7 +124,9 @@ def frame(chart_list: list[Chart], data: dict) -> list[Chart]:
     if not x_range or not step_s:
         return chart_list
     hourly = step_s < 86_400
+    marks = data.get("marks") or []
     for chart in chart_list:
+        _draw_marks(chart, marks)
         xaxis = chart.figure["layout"].setdefault("xaxis", {})
         xaxis.update(
             {

@@ -189,3 +189,28 @@ def test_a_bad_custom_range_is_a_400_saying_why(engineer_client, domain, days):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"]
+
+
+def test_deployments_are_drawn_on_the_time_charts_and_link_their_commit(
+    engineer_client, domain, build, repositories
+):
+    from dashboard.board.rollups import rollups_refresh
+    from pipelines.models import Deployment
+
+    build.runs(3)
+    rollups_refresh()
+    sha = "d" * 40
+    Deployment.objects.create(
+        repository=repositories[0],
+        domain=domain,
+        external_id=1,
+        environment="production",
+        sha=sha,
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+    fig = figures(_panel(engineer_client, domain, "ci-health"))["fig-ci-pass-rate"]
+    deploys = next(t for t in fig["data"] if t["name"] == "Deployments")
+    assert deploys["customdata"] == [f"commits/{sha}/"]
+    assert deploys["text"] == ["deploy production ddddddd"]
+    assert fig["layout"]["shapes"][0]["line"]["dash"] == "dot"
+    assert engineer_client.get(f"/d/{domain.slug}/commits/{sha}/").status_code == 200

@@ -15,6 +15,7 @@ from dashboard.board.panels.common import (
 )
 from pipelines.gates.models import GateContext, GateVerdict, PerfBudget
 from pipelines.ingest.models import PerfRollup, PerfSample, QueryPlan
+from pipelines.ingest.panels.ci_health import deployment_marks
 
 BROKEN_LIMIT = 10
 
@@ -122,4 +123,5 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         "since": iso(since),
         "scenarios": scenarios,
         "broken": broken_commits(domain_id, GateContext.PERF, since, time_range.until),
+        "marks": deployment_marks(domain_id, time_range),
     }

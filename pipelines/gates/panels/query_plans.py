@@ -14,6 +14,7 @@ from dashboard.board.panels.common import (
 from pipelines.gates.models import GateContext, QueryPlanBudget
 from pipelines.gates.panels.perf import _budget_for, broken_commits
 from pipelines.ingest.models import PlanCostRollup
+from pipelines.ingest.panels.ci_health import deployment_marks
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
@@ -50,4 +51,5 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         "broken": broken_commits(
             domain_id, GateContext.QUERY_PLANS, since, time_range.until
         ),
+        "marks": deployment_marks(domain_id, time_range),
     }

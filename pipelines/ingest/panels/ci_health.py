@@ -15,10 +15,31 @@ from dashboard.board.panels.common import (
 )
 from dashboard.domains.models import Repository
 from dashboard.platform.pagination import Page, keyset_page
-from pipelines.ingest.models import CIRollup, Run
+from pipelines.ingest.models import CIRollup, Deployment, Run
 from pipelines.ingest.rollups import FAILED, histogram_add, histogram_quantile
 
 FAILING_PAGE_SIZE = 10
+DEPLOY_MARKS = 30
+
+
+def deployment_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
+    """The domain's deployments in the range, drawn on the time charts (newest
+    30); each links to its commit's page (relative to the domain's page)."""
+    deployments = (
+        Deployment.objects.filter(
+            domain_id=domain_id, **in_range(time_range, "created_at")
+        )
+        .only("environment", "sha", "created_at")
+        .order_by("-created_at", "-id")[:DEPLOY_MARKS]
+    )
+    return [
+        {
+            "t": iso(d.created_at),
+            "label": f"deploy {d.environment} {d.sha[:7]}",
+            "link": f"commits/{d.sha}/",
+        }
+        for d in deployments
+    ]
 
 
 def failing_runs(domain_id: int, time_range: TimeRange) -> QuerySet:
@@ -77,6 +98,7 @@ def failing_runs_more(domain_id: int, time_range: TimeRange, cursor: str) -> dic
     return {
         "failing": [run_row(run) for run in page.items],
         "failing_next": page.next_cursor,
+        "marks": deployment_marks(domain_id, time_range),
     }
 
 
@@ -147,4 +169,5 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         },
         "failing": [run_row(run) for run in page.items],
         "failing_next": page.next_cursor,
+        "marks": deployment_marks(domain_id, time_range),
     }
