@@ -127,3 +127,18 @@ def test_the_settings_say_when_the_server_has_no_webhook_secret(
     as_user(client, world.people["admin"])
     text = client.get(SETTINGS).content.decode()
     assert "not set on this server" in text
+
+
+def test_the_settings_page_query_count_is_constant_in_repositories(client, world):
+    from tests.factories import RepositoryFactory
+    from tests.support.queries import assert_constant_queries
+
+    as_user(client, world.people["admin"])
+
+    def call():
+        assert client.get(SETTINGS).status_code == 200
+
+    call()
+    assert_constant_queries(
+        lambda n: [RepositoryFactory(domain=world.a) for _ in range(n)], call
+    )
