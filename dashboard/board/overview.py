@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString
 
 from dashboard.domains.models import Domain
 from dashboard.platform.caching import cached
@@ -67,6 +69,23 @@ class OverviewRow:
     role: str | None
     cells: list[dict] = field(default_factory=list)
     score: int = 0
+
+    def cells_html(self) -> SafeString:
+        """The row's cells, escaped here: 200 domains × their cells through the
+        template language cost a second; this costs milliseconds."""
+        out = []
+        for cell in self.cells:
+            level = "none" if cell["level"] is None else cell["level"]
+            text = escape(cell["text"])
+            if cell["href"]:
+                text = f'<a href="{escape(cell["href"])}">{text}</a>'
+            note = (
+                f'<div class="muted small">{escape(cell["note"])}</div>'
+                if cell["note"]
+                else ""
+            )
+            out.append(f'<td class="level-{level}">{text}{note}</td>')
+        return SafeString("".join(out))  # nosec B703 # every value escaped above
 
 
 def _column_cells(column: OverviewColumn, domains: list[Domain], now: datetime) -> dict:
