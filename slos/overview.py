@@ -2,6 +2,7 @@
 least error budget left among a domain's SLOs, and its firing alerts."""
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.urls import reverse
 
@@ -13,7 +14,13 @@ LOW_BUDGET_PCT = 25.0
 
 
 def _summaries(domains: list[Domain], now: datetime) -> dict[int, dict]:
-    return slo_overview_many([d.pk for d in domains], at=now)
+    # Both columns read the same summaries at the same `now`: read them once.
+    return _summaries_of(tuple(d.pk for d in domains), now)
+
+
+@lru_cache(maxsize=2)
+def _summaries_of(domain_ids: tuple[int, ...], now: datetime) -> dict[int, dict]:
+    return slo_overview_many(list(domain_ids), at=now)
 
 
 def budget_cells(domains: list[Domain], now: datetime) -> dict[int, Cell]:
