@@ -98,7 +98,6 @@ def failing_runs_more(domain_id: int, time_range: TimeRange, cursor: str) -> dic
     return {
         "failing": [run_row(run) for run in page.items],
         "failing_next": page.next_cursor,
-        "marks": deployment_marks(domain_id, time_range),
     }
 
 
