@@ -10,6 +10,7 @@ class PipelinesConfig(AppConfig):
         dashboard's panels, rollups, exports and demo data, and the gates into
         ingestion's signals. Everything here is a function call to follow."""
         from dashboard.board.exports import exporter_register
+        from dashboard.board.overview import overview_column_register
         from dashboard.board.panels import panel_register
         from dashboard.board.rollups import source_register
         from dashboard.signals import demo_loaded
@@ -17,9 +18,11 @@ class PipelinesConfig(AppConfig):
         from pipelines.drift import demo as drift_demo
         from pipelines.drift import panels as drift_panels
         from pipelines.gates import demo as gates_demo
+        from pipelines.gates import overview as gates_overview
         from pipelines.gates import panels as gates_panels
         from pipelines.gates.services.gates import commit_evidence_received
         from pipelines.ingest import demo, exports, rollups
+        from pipelines.ingest import overview as ingest_overview
         from pipelines.ingest import panels as ingest_panels
         from pipelines.ingest.signals import (
             commit_evidence_changed,
@@ -39,6 +42,10 @@ class PipelinesConfig(AppConfig):
             pins_events.pull_request_received, dispatch_uid="pins.pull_request"
         )
         push_received.connect(pins_events.push_received, dispatch_uid="pins.push")
+        # ...and the dashboard's rollups of that domain are topped up at once.
+        commit_evidence_changed.connect(
+            rollups.evidence_changed_touch, dispatch_uid="ingest.rollups_touch"
+        )
         demo_loaded.connect(demo.load, dispatch_uid="pipelines.ingest.demo")
         demo_loaded.connect(gates_demo.load, dispatch_uid="pipelines.gates.demo")
         demo_loaded.connect(pins_demo.load, dispatch_uid="pipelines.pins.demo")
@@ -46,6 +53,9 @@ class PipelinesConfig(AppConfig):
         for source in rollups.SOURCES:
             source_register(source)
         exporter_register(exports.RUNS, exports.TEST_RESULTS)
+        overview_column_register(
+            ingest_overview.CI_PASS_RATE, gates_overview.FAILING_GATES
+        )
         panel_register(
             ingest_panels.CI_HEALTH,
             gates_panels.PERF,

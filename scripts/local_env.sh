@@ -9,3 +9,10 @@ if [ ! -s .run/secret_key ]; then
 fi
 export DEBUG="${DEBUG:-1}"
 export SECRET_KEY="${SECRET_KEY:-$(cat .run/secret_key)}"
+# A local GitHub webhook secret, generated once like the key, so signed test
+# deliveries work from the first minute (`make run` prints a curl example).
+if [ ! -s .run/webhook_secret ]; then
+  (umask 077 && .venv/bin/python -c \
+    'import secrets; print(secrets.token_hex(20))' >.run/webhook_secret)
+fi
+export GITHUB_WEBHOOK_SECRET="${GITHUB_WEBHOOK_SECRET:-$(cat .run/webhook_secret)}"

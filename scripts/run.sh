@@ -42,6 +42,19 @@ cat <<MSG
     victor  (payments viewer)
     sam     (search admin)
   Worker and beat logs: .run/worker.log, .run/beat.log
+  API reference: http://${HOST}:${PORT}/api/v1/docs
+
+  GitHub webhook secret (GITHUB_WEBHOOK_SECRET, kept in .run/webhook_secret):
+    ${GITHUB_WEBHOOK_SECRET}
+  Send a signed test delivery (a ping; 200 means the secret matches):
+    body='{"zen":"Keep it logically awesome.","hook_id":1}'
+    sig=\$(printf %s "\$body" | openssl dgst -sha256 -hmac '${GITHUB_WEBHOOK_SECRET}' | sed 's/^.* //')
+    curl -i http://${HOST}:${PORT}/api/v1/webhooks/github \\
+      -H 'Content-Type: application/json' -H 'X-GitHub-Event: ping' \\
+      -H "X-GitHub-Delivery: test-\$(date +%s%N)" \\
+      -H "X-Hub-Signature-256: sha256=\$sig" --data-binary "\$body"
+  Each domain's settings page shows the webhook setup for GitHub, and its
+  ingest-tokens page the CI snippets (JUnit, performance, query plans).
 
 MSG
 $PY manage.py runserver "${HOST}:${PORT}" --noreload &

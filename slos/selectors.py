@@ -305,3 +305,45 @@ def slo_overview(domain_id: int, *, at: datetime) -> dict:
         )
     rows.sort(key=lambda r: (not r["firing"], r["name"]))
     return {"as_of": at.isoformat(), "slos": rows}
+
+
+def slo_overview_many(domain_ids: list[int], *, at: datetime) -> dict[int, dict]:
+    """Per domain: the SLO with the least error budget left (over its own
+    window) and the open alerts, for the overview. Queries do not grow with
+    domains or SLOs: one for the SLOs, window_counts (three per thousand
+    SLOs), one for the alerts."""
+    slos = list(
+        Slo.objects.filter(domain_id__in=domain_ids).only(
+            "id", "domain_id", "name", "objective", "window_seconds"
+        )
+    )
+    counts = {pk: c[SLO_WINDOW] for pk, c in window_counts(slos, at=at).items()}
+    result: dict[int, dict] = {}
+    for slo in slos:
+        entry = result.setdefault(
+            slo.domain_id,
+            {
+                "slos": 0,
+                "worst_budget_pct": None,
+                "worst_slo": "",
+                "firing": 0,
+                "pages": 0,
+            },
+        )
+        entry["slos"] += 1
+        budget = maths.error_budget(
+            counts.get(slo.pk, maths.Counts(0.0, 0.0)), slo.objective
+        )
+        if budget.remaining is None:
+            continue
+        left = round(budget.remaining * 100, 1)
+        if entry["worst_budget_pct"] is None or left < entry["worst_budget_pct"]:
+            entry["worst_budget_pct"], entry["worst_slo"] = left, slo.name
+    for domain_id, severity in SloAlert.objects.filter(
+        slo__domain_id__in=domain_ids, resolved_at__isnull=True, fired_at__lte=at
+    ).values_list("slo__domain_id", "severity"):
+        entry = result.get(domain_id)
+        if entry is not None:
+            entry["firing"] += 1
+            entry["pages"] += severity == "page"
+    return result

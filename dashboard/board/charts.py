@@ -59,21 +59,83 @@ def _cell(value: object) -> str:
 
 
 def _layout(title: str, y_title: str, *, y_range: list[float] | None = None) -> dict:
+    # No x-axis title: the figure's caption says the times are UTC and what one
+    # point spans, so nothing collides with the tick labels. automargin keeps the
+    # y title clear of its ticks whatever their width.
     layout: dict = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "margin": {"l": 56, "r": 16, "t": 40, "b": 16},
+        "margin": {"l": 16, "r": 16, "t": 40, "b": 16},
         "height": 340,
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "hovermode": "x unified",
-        # Below the axis title, growing downwards with the number of series.
-        "legend": {"orientation": "h", "y": -0.28, "yanchor": "top"},
-        "xaxis": {"type": "date", "title": {"text": "Time (UTC)"}},
-        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+        "legend": {"orientation": "h", "y": -0.14, "yanchor": "top"},
+        "xaxis": {"type": "date", "automargin": True},
+        "yaxis": {
+            "title": {"text": y_title, "standoff": 8},
+            "rangemode": "tozero",
+            "automargin": True,
+        },
     }
     if y_range:
         layout["yaxis"]["range"] = y_range
     return layout
+
+
+def _draw_marks(chart: Chart, marks: list[dict]) -> None:
+    """Events (deployments…) as dotted vertical lines, with a clickable marker at
+    the foot of each that opens the page behind it."""
+    if not marks:
+        return
+    chart.figure["layout"]["shapes"] = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": m["t"],
+            "x1": m["t"],
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#8C8C8C", "width": 1, "dash": "dot"},
+        }
+        for m in marks
+    ]
+    chart.figure["data"].append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Deployments",
+            "x": [m["t"] for m in marks],
+            "y": [0] * len(marks),
+            "text": [plotly_text(m["label"]) for m in marks],
+            "customdata": [m.get("link") or "" for m in marks],
+            "marker": {"symbol": "triangle-up", "size": 10, "color": "#8C8C8C"},
+            "hovertemplate": "%{text}<extra></extra>",
+        }
+    )
+
+
+def frame(chart_list: list[Chart], data: dict) -> list[Chart]:
+    """Fit every time chart of a panel to the panel's range: the x axis spans the
+    whole range (a lone point sits where it belongs, not alone in a 1 ms wide
+    axis labelled `08:59:59.9995`) and ticks and hover labels follow the width
+    of one point (hours for 24 hours, days beyond)."""
+    x_range, step_s = data.get("x_range"), data.get("step_s")
+    if not x_range or not step_s:
+        return chart_list
+    hourly = step_s < 86_400
+    marks = data.get("marks") or []
+    for chart in chart_list:
+        _draw_marks(chart, marks)
+        xaxis = chart.figure["layout"].setdefault("xaxis", {})
+        xaxis.update(
+            {
+                "range": x_range,
+                "tickformat": "%H:%M\n%b %d" if hourly else "%b %d",
+                "hoverformat": "%b %d %H:%M UTC" if hourly else "%b %d (UTC day)",
+            }
+        )
+    return chart_list
 
 
 def plotly_text(name: object) -> str:
@@ -129,16 +191,21 @@ def line_chart(
                 "y": s["y"],
                 "connectgaps": False,
                 "line": {"color": _colour(i), "width": 2, "dash": s.get("dash")},
-                "marker": {"size": 4},
+                # Big enough that a single point (one run, one bucket) shows.
+                "marker": {"size": 7},
                 "hovertemplate": f"{name}: %{{y:{value_format}}} {unit}<extra></extra>",
             }
         )
+        if s.get("link"):
+            # Clicking a point opens the page behind it (static/js/dashboard.js).
+            traces[-1]["customdata"] = [s["link"]] * len(s["x"])
         all_x.extend(s["x"])
         rows.extend(
             [t, s["name"], None if v is None else round(v, 2)]
             for t, v in zip(s["x"], s["y"], strict=True)
         )
     all_x.sort()
+    traces.extend(_breach_traces(series, rows))
     if budget is not None and all_x:
         traces.append(_budget_trace(budget_name, [all_x[0], all_x[-1]], budget, unit))
     for i, s in enumerate(series):
@@ -154,9 +221,43 @@ def line_chart(
         key=key,
         title=title,
         figure={"data": traces, "layout": _layout(title, y_title, y_range=y_range)},
-        columns=["Time (UTC)", "Series", f"{y_title}"],
+        columns=["Bucket start (UTC)", "Series", f"{y_title}"],
         rows=rows,
     )
+
+
+def _breach_traces(series: list[dict], rows: list[list[object]]) -> list[dict]:
+    """A red ✕ on every bucket whose worst value broke its series' budget, at
+    that worst value: a breach must not be averaged away by the bucket. The same
+    points go into the chart's table."""
+    xs: list[str] = []
+    ys: list[float] = []
+    text: list[str] = []
+    for s in series:
+        budget = s.get("budget")
+        if budget is None:
+            continue
+        peaks = s.get("peaks") or s["y"]
+        for t, peak in zip(s["x"], peaks, strict=True):
+            if peak is not None and peak > budget:
+                xs.append(t)
+                ys.append(peak)
+                text.append(plotly_text(s["name"]))
+                rows.append([t, f"{s['name']} over budget (worst)", round(peak, 2)])
+    if not xs:
+        return []
+    return [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Over budget",
+            "x": xs,
+            "y": ys,
+            "text": text,
+            "marker": {"symbol": "x", "size": 12, "color": BUDGET_COLOUR},
+            "hovertemplate": "%{text} over budget: %{y:,.0f}<extra></extra>",
+        }
+    ]
 
 
 def stacked_bars(
@@ -169,6 +270,7 @@ def stacked_bars(
             "name": plotly_text(s["name"]),
             "x": x,
             "y": s["y"],
+            **({"customdata": [s["link"]] * len(x)} if s.get("link") else {}),
             "marker": {"color": s.get("color") or _colour(i)},
             "hovertemplate": f"{plotly_text(s['name'])}: %{{y:,}}<extra></extra>",
         }
@@ -181,7 +283,7 @@ def stacked_bars(
         key=key,
         title=title,
         figure={"data": traces, "layout": layout},
-        columns=["Time (UTC)", *[s["name"] for s in stacks]],
+        columns=["Bucket start (UTC)", *[s["name"] for s in stacks]],
         rows=rows,
     )
 
@@ -198,6 +300,7 @@ def ci_pass_rate_chart(data: dict) -> Chart:
                 "name": w["name"],
                 "x": [p["t"] for p in w["points"]],
                 "y": [p["pass_rate"] for p in w["points"]],
+                "link": w.get("link"),
             }
             for w in data["workflows"]
         ],
@@ -214,6 +317,7 @@ def ci_duration_chart(data: dict) -> Chart:
                 "name": f"{w['name']} p95",
                 "x": x,
                 "y": [_minutes(p["p95_s"]) for p in w["points"]],
+                "link": w.get("link"),
             }
         )
         series.append(
@@ -222,6 +326,7 @@ def ci_duration_chart(data: dict) -> Chart:
                 "x": x,
                 "y": [_minutes(p["p50_s"]) for p in w["points"]],
                 "dash": "dot",
+                "link": w.get("link"),
             }
         )
     chart = line_chart(
@@ -237,13 +342,17 @@ def ci_duration_chart(data: dict) -> Chart:
     return chart
 
 
-def _against_budget(groups: list[dict], value: str, budget: str) -> list[dict]:
-    """One line per group (scenario or query) with its budget drawn beside it."""
+def _against_budget(
+    groups: list[dict], value: str, budget: str, peak: str | None = None
+) -> list[dict]:
+    """One line per group (scenario or query) with its budget drawn beside it;
+    `peak` names the bucket's worst value, checked against the budget."""
     return [
         {
             "name": g["name"],
             "x": [p["t"] for p in g["points"]],
             "y": [p[value] for p in g["points"]],
+            "peaks": [p.get(peak or value) for p in g["points"]],
             "budget": g.get(budget),
         }
         for g in groups
@@ -256,7 +365,9 @@ def perf_p95_chart(data: dict) -> Chart:
         title="p95 latency by scenario",
         y_title="p95 (ms)",
         unit="ms",
-        series=_against_budget(data["scenarios"], "p95_ms", "p95_budget_ms"),
+        series=_against_budget(
+            data["scenarios"], "p95_ms", "p95_budget_ms", "p95_max_ms"
+        ),
         value_format=",.0f",
     )
 
@@ -291,16 +402,21 @@ def ingestion_chart(data: dict) -> Chart:
         y_title="Deliveries",
         x=[p["t"] for p in points],
         stacks=[
-            {"name": "Processed", "y": [p["ok"] for p in points]},
-            {"name": "Duplicates", "y": [p["duplicates"] for p in points]},
+            {
+                "name": "Processed",
+                "y": [p["ok"] for p in points],
+                "link": "deliveries/",
+            },
+            {
+                "name": "Duplicates",
+                "y": [p["duplicates"] for p in points],
+                "link": "deliveries/",
+            },
             {
                 "name": "Failed",
                 "y": [p["failed"] for p in points],
                 "color": BUDGET_COLOUR,
-            },
-            {
-                "name": "Unmapped (all repositories)",
-                "y": [p["unmapped"] for p in points],
+                "link": "deliveries/",
             },
         ],
     )

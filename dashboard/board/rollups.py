@@ -22,9 +22,11 @@ from celery import shared_task
 from django.db import models, transaction
 from django.utils import timezone
 
-from config.tasks import task_options
+from config.tasks import enqueue_on_commit, task_options
 from dashboard.board.models import RollupWatermark
-from dashboard.domains.models import Domain
+from dashboard.board.panels import panels_invalidate
+from dashboard.domains.models import Domain, Repository
+from dashboard.platform.caching import cache_add, invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +206,50 @@ def rollups_rebuild_all(
     return result
 
 
+def rollups_touch(*, domain_id: int, now: datetime | None = None) -> int:
+    """Rebuild one domain's recent hours of every rollup at once, and drop its
+    cached panels, so evidence ingested a moment ago shows within seconds instead
+    of after the next refresh plus the panel TTL. Takes each source's watermark
+    lock, so it never races the refresher."""
+    now = now or timezone.now()
+    invalidate("rollups.touch_pending", domain_id)  # changes from here on ask again
+    count = 0
+    for source in SOURCES.values():
+        with transaction.atomic(using="default"):
+            RollupWatermark.objects.using("default").get_or_create(name=source.name)
+            RollupWatermark.objects.using("default").select_for_update().get(
+                name=source.name
+            )
+            count += rollup_rebuild(
+                source=source,
+                domain_id=domain_id,
+                since=now - RECENT_WINDOW,
+                until=floor_hour(now) + HOUR,
+            )
+    transaction.on_commit(lambda: panels_invalidate(domain_id), using="default")
+    return count
+
+
+def rollups_touch_request(*, repository_id: int) -> None:
+    """Ask for a touch of the repository's domain after this transaction commits;
+    one pending request per domain at a time (a burst of runs costs one rebuild)."""
+    domain_id = (
+        Repository.objects.using("default")
+        .filter(pk=repository_id)
+        .values_list("domain_id", flat=True)
+        .first()
+    )
+    if domain_id is None:
+        return
+    if cache_add("rollups.touch_pending", domain_id):
+        enqueue_on_commit("dashboard.touch_rollups", domain_id)
+
+
 @shared_task(name="dashboard.refresh_rollups", **task_options(max_retries=0))
 def refresh_rollups_task(self) -> dict[str, int]:
     return rollups_refresh()
+
+
+@shared_task(name="dashboard.touch_rollups", **task_options(max_retries=0))
+def touch_rollups_task(self, domain_id: int) -> int:
+    return rollups_touch(domain_id=domain_id)

@@ -9,6 +9,9 @@ from dashboard.board import views as views_dashboard
 app_name = "dash"
 
 urlpatterns = [
+    # Mounted before dashboard.domains' urls: "/" is the overview (the name
+    # dashboard:domain-list still reverses to it).
+    path("", views_dashboard.overview, name="overview"),
     path("d/<slug:slug>/dashboard/", views_dashboard.dashboard_page, name="dashboard"),
     path(
         "d/<slug:slug>/dashboard/<slug:panel>/",

@@ -6,16 +6,20 @@ range) in Redis and built from the rollups when it is not (or Redis is down).
 """
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from dashboard.board import charts
+from dashboard.board.overview import COLUMNS, overview_rows
 from dashboard.board.panels import PANELS, panel_data
 from dashboard.board.panels.common import RANGES, BadRange, time_range
-from dashboard.domains import policy
+from dashboard.domains import policy, selectors
 from dashboard.domains.access import domain_view
 from dashboard.domains.models import Domain
 from dashboard.platform.caching import cached
@@ -24,20 +28,39 @@ from dashboard.platform.problems import problem
 TEMPLATE = "dashboard/dashboard.html"
 
 
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """`/`: every domain the user may see, a cell per overview column, those
+    needing attention first."""
+    domains = list(selectors.domains_for(request.user))
+    rows = overview_rows(domains, selectors.roles_of(request.user))
+    context = {"rows": rows, "columns": list(COLUMNS.values()), "now": timezone.now()}
+    return render(request, "dashboard/overview.html", context)
+
+
 @domain_view(policy.Action.BROWSE)
 @require_GET
 @vary_on_headers("HX-Request")
 def dashboard_page(request: HttpRequest, domain: Domain) -> HttpResponse:
+    error = ""
     try:
-        chosen = time_range(request.GET.get("range"))
+        chosen = _chosen_range(request)
     except BadRange as exc:
-        return problem(400, str(exc))
+        if request.htmx or not _wants_html(request):
+            return problem(400, str(exc))
+        # A person in a browser gets the page, with the default range and why.
+        chosen, error = time_range(None), str(exc)
     context = {
         "domain": domain,
         "range": chosen,
         "ranges": RANGES.values(),
         "panels": PANELS.values(),
+        "refresh": _auto_refresh(request),
+        "range_error": error,
     }
+    if error:
+        return render(request, TEMPLATE, context, status=400)
     # The range selector swaps only the panels (and pushes the URL).
     template = f"{TEMPLATE}#panels" if request.htmx else TEMPLATE
     return render(request, template, context)
@@ -51,7 +74,7 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
     if chosen_panel is None:
         raise Http404("No such panel.")
     try:
-        chosen = time_range(request.GET.get("range"))
+        chosen = _chosen_range(request)
     except BadRange as exc:
         return problem(400, str(exc))
     cursor = request.GET.get("cursor")
@@ -62,6 +85,7 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
         "panel": chosen_panel,
         "single_panel": True,
         "is_staff": request.user.is_staff,
+        "refresh": _auto_refresh(request),
     }
     if cursor and chosen_panel.more is not None:
         # Older rows: not cached, read straight through the keyset index.
@@ -78,6 +102,7 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
             chosen.key,
             "html",
             int(request.user.is_staff),
+            int(context["refresh"]),
             build=lambda: render_to_string(
                 f"{TEMPLATE}#panel", _panel_context(context), request=request
             ),
@@ -86,12 +111,29 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
     return render(request, TEMPLATE, _panel_context(context))
 
 
+def _chosen_range(request: HttpRequest):
+    """A preset (?range=) or a custom range of days (?from=&to=)."""
+    return time_range(
+        request.GET.get("range"), request.GET.get("from"), request.GET.get("to")
+    )
+
+
+def _wants_html(request: HttpRequest) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def _auto_refresh(request: HttpRequest) -> bool:
+    """`?refresh=1`: the panels poll every minute (paused while the tab is
+    hidden, by static/js/dashboard.js); kept in the URL like the range."""
+    return request.GET.get("refresh") == "1"
+
+
 def _panel_context(context: dict) -> dict:
     data = panel_data(context["panel"], context["domain"], context["range"])
     return {
         **context,
         "data": data,
-        "charts": context["panel"].charts(data),
+        "charts": charts.frame(context["panel"].charts(data), data),
         "failing": context.get("failing", data.get("failing")),
         "failing_next": context.get("failing_next", data.get("failing_next")),
     }

@@ -1,14 +1,13 @@
 """Domain pages. Thin: restrict, validate, call a selector or service, render."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from dashboard.domains import forms, policy, selectors, services
+from dashboard.domains import forms, policy, selectors, services, snippets
 from dashboard.domains.access import domain_view, in_domain
 from dashboard.domains.models import Domain
 from dashboard.platform.pagination import page_of
@@ -23,6 +22,7 @@ DOMAIN_PAGES = [
     ("Flaky tests", "gates:flaky-tests"),
     ("SLOs", "slos:slo-list"),
     ("Exports", "dash:export-list"),
+    ("Settings", "pipelines:domain-settings"),
 ]
 
 
@@ -69,19 +69,18 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
     }
     if policy.Action.MANAGE_TOKENS in actions:
         context["tokens"] = selectors.tokens_of(domain)
+        issued = extra.get("issued")
+        first_repository = next(iter(context["repositories"]), None)
+        context["snippets"] = snippets.ci_snippets(
+            base_url=f"{request.scheme}://{request.get_host()}",
+            repository=first_repository.full_name if first_repository else "owner/name",
+            token=issued.plaintext if issued else "",
+        )
     context.update(extra)
     return context
 
 
 # --- Pages --------------------------------------------------------------------------
-@login_required
-def domain_list(request: HttpRequest) -> HttpResponse:
-    domains = selectors.domains_for(request.user).order_by("slug")
-    roles = selectors.roles_of(request.user)
-    rows = [(domain, roles.get(domain.pk)) for domain in domains]
-    return render(request, "dashboard/domain_list.html", {"rows": rows})
-
-
 @domain_view(policy.Action.BROWSE)
 def domain_detail(request: HttpRequest, domain: Domain) -> HttpResponse:
     return render(request, DETAIL, _detail_context(request, domain))

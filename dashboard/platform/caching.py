@@ -35,6 +35,10 @@ CACHE_TTLS: dict[str, int] = {
     "panel.pins": 30,
     "panel.drift": 60,
     "domain.summary": 60,
+    # One overview column for one set of domains (dashboard.board.overview).
+    "overview.column": 60,
+    # A rollup touch is queued for this domain (dashboard.board.rollups).
+    "rollups.touch_pending": 30,
     "readyz.probe": 5,
     # Counters (counter_incr): how long a window's count lives.
     "exports.per_user_hour": 3600,
@@ -106,6 +110,19 @@ def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
 def invalidate(name: str, *parts: object) -> None:
     key = cache_key(name, *parts)
     _guarded(lambda: cache.delete(key), default=None)
+
+
+def invalidate_many(keys: list[tuple]) -> None:
+    """Drop several cached things, each given as (name, *parts), in one call."""
+    names = [cache_key(*k) for k in keys]
+    _guarded(lambda: cache.delete_many(names), default=None)
+
+
+def cache_add(name: str, *parts: object) -> bool:
+    """Set (name, parts) unless it is set; True when this call set it, and also
+    when the cache is unavailable (the caller then goes ahead)."""
+    key = cache_key(name, *parts)
+    return _guarded(lambda: cache.add(key, 1, CACHE_TTLS[name]), default=True)
 
 
 def counter_incr(name: str, *parts: object) -> int | None:

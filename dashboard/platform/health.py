@@ -54,7 +54,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
         status, code = "degraded", 200  # slower pages, nothing broken
     else:
         status, code = "ok", 200
-    body = {"status": status, "checks": checks}
+    body: dict = {"status": status, "checks": checks}
+    # Not a failure of this process, but nothing from GitHub gets in without it.
+    if not settings.GITHUB_WEBHOOK_SECRET:
+        checks["github_webhooks"] = "no secret configured"
+        body["notes"] = [
+            "GITHUB_WEBHOOK_SECRET is not set: every GitHub webhook delivery is "
+            "refused with 401 until it is."
+        ]
+    else:
+        checks["github_webhooks"] = "ok"
     if settings.DEBUG:
         body["broker_url"] = settings.CELERY_BROKER_URL.split("@")[-1]
     return JsonResponse(body, status=code)

@@ -11,6 +11,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Status
+from pydantic import ValidationError
 
 from config import request_context
 from dashboard.domains.auth import TokenAuth
@@ -23,6 +24,7 @@ from pipelines.ingest.api_support import idempotent, json_object, repository_of
 from pipelines.ingest.models import Run, TestReport
 from pipelines.ingest.schemas import (
     DeliveryAccepted,
+    JUnitTarget,
     PerfSampleIn,
     PerfSampleOut,
     Pong,
@@ -148,6 +150,13 @@ def github_webhook(request: HttpRequest):
             path=request.path,
             status_code=401,
         )
+        if not webhooks.webhook_secrets():
+            raise ApiProblem(
+                401,
+                "No webhook secret is configured on this server, so no delivery "
+                "can be verified: set GITHUB_WEBHOOK_SECRET (the same value as "
+                "the GitHub webhook's secret) and restart.",
+            )
         raise ApiProblem(
             401,
             "X-Hub-Signature-256 is missing or does not match the body: sign the "
@@ -323,6 +332,108 @@ def ci_run_junit(request: HttpRequest, id: int):
     run = selectors.api_runs(request.domain).filter(pk=id).first()
     if run is None:
         raise ApiProblem(404, f"No run {id} in domain {request.domain.slug}.")
+    return _junit_accept(request, lambda: run)
+
+
+JUNIT_TARGET_FIELDS = {
+    "provider": "The CI system (default github_actions).",
+    "external_id": "The CI's own run id (GitHub Actions: ${{ github.run_id }}).",
+    "attempt": "The attempt (GitHub Actions: ${{ github.run_attempt }}); default 1.",
+    "repository": "owner/name, mapped to the token's domain.",
+    "commit_sha": "The commit, for a run not seen yet (optional).",
+}
+JUNIT_BY_IDS_OPENAPI = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": {"type": "integer", "minimum": 1}
+            if name == "attempt"
+            else {"type": "string"},
+        }
+        for name, description in JUNIT_TARGET_FIELDS.items()
+    ],
+    "requestBody": {
+        **JUNIT_OPENAPI["requestBody"],
+        "description": "As for /ci/runs/{id}/junit; the run's ids go in the query "
+        "string, or as multipart fields beside `file`.",
+        "content": {
+            **JUNIT_OPENAPI["requestBody"]["content"],
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "contentMediaType": "application/xml",
+                        },
+                        **{
+                            name: {"type": "string", "description": description}
+                            for name, description in JUNIT_TARGET_FIELDS.items()
+                        },
+                    },
+                }
+            },
+        },
+    },
+    "responses": {"202": REPORT_LINKS},
+}
+
+
+@router.post(
+    "/ci/junit",
+    auth=CI,
+    response={202: ReportAccepted, **problems(400, 401, 403, 409, 413, 415, 422)},
+    url_name="ci-junit",
+    summary="Upload a JUnit XML report for a run named by the CI's own ids",
+    openapi_extra=JUNIT_BY_IDS_OPENAPI,
+)
+def ci_junit(request: HttpRequest):
+    """`?provider=&external_id=&attempt=&repository=` (or the same multipart
+    fields): the run is found by the CI's ids, or created (in progress) if its
+    webhook has not arrived yet; the report is then handled exactly as by
+    /ci/runs/{id}/junit."""
+    fields = request.GET.dict()
+    if request.content_type == "multipart/form-data":
+        try:
+            fields.update(request.POST.dict())
+        except (MultiPartParserError, RequestDataTooBig) as exc:
+            raise ApiProblem(400, f"The multipart body could not be read: {exc}.")
+    try:
+        target = JUnitTarget.model_validate(
+            {k: v for k, v in fields.items() if k in JUNIT_TARGET_FIELDS}
+        )
+    except ValidationError as exc:
+        raise ApiProblem(
+            422,
+            "Name the run: external_id and repository (and attempt, provider) in "
+            "the query string or as multipart fields.",
+            errors=[
+                {"field": ".".join(str(p) for p in e["loc"]), "detail": e["msg"]}
+                for e in exc.errors()
+            ],
+        )
+    repository = repository_of(request.domain, target.repository)
+
+    def run_for_report() -> Run:
+        return runs.run_upsert(
+            provider=target.provider,
+            repository=repository,
+            external_id=target.external_id,
+            attempt=target.attempt,
+            head_sha=target.commit_sha or None,
+            status="in_progress",
+        ).obj
+
+    return _junit_accept(request, run_for_report)
+
+
+def _junit_accept(request: HttpRequest, run_for_report) -> HttpResponse:
+    """Spool, check and store one JUnit report for the run `run_for_report()`
+    gives (called only once the report is known to be readable)."""
     declared = declared_length(request)
     if declared is not None and declared > JUNIT_MAX_BYTES:
         raise ApiProblem(
@@ -343,7 +454,9 @@ def ci_run_junit(request: HttpRequest, id: int):
             request,
             domain=request.domain,
             digest=spooled.sha256,
-            call=lambda: _report_accept(run, spooled, filename, totals.tests),
+            call=lambda: _report_accept(
+                run_for_report(), spooled, filename, totals.tests
+            ),
         )
     finally:
         spooled.discard()

@@ -125,12 +125,15 @@ def _runs(repository: Repository, anchor: datetime) -> None:
             ).exists():
                 continue
             flaky_fail = attempt == 1 and attempts == 2
+            # A re-run starts 20 minutes after the first attempt and ends a
+            # duration after its own start (never before it).
+            attempt_started = started + timedelta(minutes=20 * (attempt - 1))
             run = runs.run_upsert(
                 provider="github_actions",
                 repository=repository,
                 external_id=external_id,
                 attempt=attempt,
-                started_at=started + timedelta(minutes=20 * (attempt - 1)),
+                started_at=attempt_started,
                 head_sha=sha,
                 branch=branch,
                 workflow="CI",
@@ -139,8 +142,8 @@ def _runs(repository: Repository, anchor: datetime) -> None:
                 url=f"https://github.com/{repository.full_name}/actions/runs/{i}",
                 status="completed",
                 conclusion="failure" if flaky_fail else conclusion,
-                completed_at=started + duration,
-                source_updated_at=started + duration,
+                completed_at=attempt_started + duration,
+                source_updated_at=attempt_started + duration,
             ).obj
             for job_name in ("lint", "test (3.11)"):
                 runs.job_upsert(

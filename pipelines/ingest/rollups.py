@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db import models
 
-from dashboard.board.rollups import Source, floor_hour
+from dashboard.board.rollups import Source, floor_hour, rollups_touch_request
 from pipelines.ingest.models import (
     CIRollup,
     IngestRollup,
@@ -173,3 +173,9 @@ SOURCES: list[Source] = [
         with_unmapped=True,
     ),
 ]
+
+
+def evidence_changed_touch(sender, *, repository_id: int, **kwargs) -> None:
+    """Receiver of commit_evidence_changed: new evidence shows on the dashboard
+    within seconds (the domain's recent rollup hours are rebuilt at once)."""
+    rollups_touch_request(repository_id=repository_id)

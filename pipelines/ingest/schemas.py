@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal, Self
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import AfterValidator, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from dashboard.platform.api_types import (
+    INT32_MAX,
     AwareDatetime,
     CommitSha,
     InputSchema,
@@ -337,3 +338,15 @@ class DeliveryAccepted(Schema):
 class Pong(Schema):
     ok: bool
     zen: str
+
+
+class JUnitTarget(InputSchema):
+    """The run a JUnit upload belongs to, named by the CI's own ids (query string
+    or multipart fields), so a CI step uploads without looking up our run id."""
+
+    provider: Text(40, min_length=1) = "github_actions"
+    external_id: Text(64, min_length=1)
+    # From a query string or form field: a digit string is fine here.
+    attempt: Annotated[int, Field(ge=1, le=INT32_MAX)] = 1
+    repository: RepositoryName
+    commit_sha: CommitSha | None = None

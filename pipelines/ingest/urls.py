@@ -11,6 +11,7 @@ urlpatterns = [
     path("d/<slug:slug>/runs/", views.run_list, name="runs"),
     path("d/<slug:slug>/runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("d/<slug:slug>/deliveries/", views.delivery_list, name="deliveries"),
+    path("d/<slug:slug>/settings/", views.domain_settings, name="domain-settings"),
     path(
         "d/<slug:slug>/deliveries/<int:pk>/replay",
         views.delivery_replay,

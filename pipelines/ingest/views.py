@@ -1,6 +1,7 @@
 """CI pages per domain: runs, a run, the deliveries ledger and its replays.
 Thin: restrict to the domain, read through selectors, render (htmx partials)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,11 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dashboard.domains import policy
+from dashboard.domains import services as domain_services
 from dashboard.domains.access import domain_view, may
 from dashboard.domains.models import Domain
 from dashboard.platform.pagination import page_of
 from pipelines.gates import selectors as selectors_gates
 from pipelines.ingest import selectors
+from pipelines.ingest.forms import RepositoryMapForm
 from pipelines.ingest.models import RunStatus, WebhookDelivery
 from pipelines.ingest.services import webhooks
 
@@ -145,3 +148,67 @@ def _replay(request, delivery: WebhookDelivery, *, redirect_to: tuple) -> HttpRe
         )
     name, *args = redirect_to
     return redirect(name, *args)
+
+
+# --- Domain settings: repositories and the GitHub webhook -------------------------
+GITHUB_EVENT_LABELS = {
+    "workflow_run": "Workflow runs",
+    "workflow_job": "Workflow jobs",
+    "check_suite": "Check suites",
+    "check_run": "Check runs",
+    "pull_request": "Pull requests",
+    "push": "Pushes",
+    "deployment": "Deployments",
+    "deployment_status": "Deployment statuses",
+    "status": "Statuses",
+}
+
+
+@domain_view(policy.Action.MANAGE_CI)
+def domain_settings(request: HttpRequest, domain: Domain) -> HttpResponse:
+    """Map repositories to the domain (GitHub deliveries of an unmapped one were
+    ignored: they are replayed at once) and how to set up GitHub's webhook."""
+    form = RepositoryMapForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                mapped = domain_services.repository_map(
+                    full_name=form.cleaned_data["full_name"],
+                    domain=domain,
+                    default_branch=form.cleaned_data["default_branch"] or "main",
+                    actor=request.user,
+                )
+            except domain_services.RepositoryConflict:
+                form.add_error(
+                    "full_name",
+                    "This repository belongs to another domain; a staff member "
+                    "can move it (python manage.py map_repository --move).",
+                )
+                status = 422
+            else:
+                replayed = webhooks.deliveries_replay_for_repository(
+                    repository=mapped.obj
+                )
+                messages.success(
+                    request,
+                    f"{mapped.obj.full_name} is mapped to {domain.name}"
+                    + (
+                        f"; {replayed} ignored deliveries replayed."
+                        if replayed
+                        else "."
+                    ),
+                )
+                return redirect("pipelines:domain-settings", slug=domain.slug)
+        else:
+            status = 422
+    context = {
+        "domain": domain,
+        "form": form,
+        "repositories": domain.repositories.order_by("full_name"),
+        "webhook_url": request.build_absolute_uri("/api/v1/webhooks/github"),
+        "secret_configured": bool(webhooks.webhook_secrets()),
+        "events": [GITHUB_EVENT_LABELS.get(e, e) for e in webhooks.PROCESSED_EVENTS],
+        "debug": settings.DEBUG,
+    }
+    return render(request, "pipelines/domain_settings.html", context, status=status)

@@ -35,8 +35,31 @@
       el._figure = figure;
       window.Plotly.react(el, figure.data, themed(figure.layout),
         { responsive: true, displaylogo: false });
+      if (!el._drills && el.on) {
+        // A point that carries a link (customdata: a path under the domain)
+        // opens the page behind it.
+        el._drills = true;
+        el.on("plotly_click", function (event) {
+          var point = event && event.points && event.points[0];
+          var target = point && point.customdata;
+          var panel = el.closest("[data-base]");
+          if (typeof target === "string" && target && panel) {
+            window.location.assign(panel.dataset.base + target);
+          }
+        });
+      }
     });
   }
+
+  // Auto-refresh (?refresh=1): the panels poll with hx-trigger="every 60s";
+  // nobody looks at a hidden tab, so its polls are skipped until it shows.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-auto-refresh") &&
+        document.visibilityState === "hidden") {
+      event.preventDefault();
+    }
+  });
 
   function redrawAll() {
     document.querySelectorAll("[data-chart]").forEach(function (el) {

@@ -67,7 +67,7 @@ def test_open_a_domain_create_a_token_and_see_it_once(
     page.get_by_role("main").get_by_role("link", name="Payments").click()
     expect(page.get_by_role("heading", name=re.compile("^Payments"))).to_be_visible()
     expect(page.get_by_text("Checkout API")).to_be_visible()
-    expect(page.get_by_text("acme/payments-api")).to_be_visible()
+    expect(page.get_by_text("acme/payments-api", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="Engineer")).to_be_visible()
 
     tokens = page.locator("#tokens")

@@ -430,7 +430,7 @@ def test_audit_log_is_paginated_by_cursor(client, world):
         and "test.other-domain" not in text
     )
     cursor = re.search(r'href="\?cursor=([^"]+)"', text).group(1)
-    assert text.count("<code>test.entry") == 50
+    assert text.count('<code class="nowrap">test.entry') == 50
     second = client.get(
         url("audit-log", "alpha-zq"), {"cursor": cursor}, HTTP_HX_REQUEST="true"
     )

@@ -125,23 +125,30 @@ class Builder:
             )
         return WebhookDelivery.objects.bulk_create(rows)
 
-    def verdicts(self, runs):
+    def verdicts(self, runs, samples=()):
+        """A tests verdict per run and a perf verdict per performance sample
+        (a perf gate judges a commit that has samples); odd ones fail."""
         from pipelines.gates.models import GateVerdict
 
         now = timezone.now()
+        judged = [
+            (run.pk, run.repository, run.head_sha, "controlplane/tests") for run in runs
+        ]
+        judged += [
+            (s.pk, s.repository, s.commit_sha, "controlplane/perf") for s in samples
+        ]
         rows = [
             GateVerdict(
                 domain=self.domain,
-                repository=run.repository,
-                sha=run.head_sha,
+                repository=repository,
+                sha=sha,
                 context=context,
-                state="failure" if run.pk % 2 else "success",
+                state="failure" if pk % 2 else "success",
                 description="p95 312 ms > budget 250 ms; +18% vs main",
                 evaluated_at=now,
-                changed_at=now - timedelta(minutes=run.pk % 30),
+                changed_at=now - timedelta(minutes=pk % 30),
             )
-            for run in runs
-            for context in ("controlplane/tests", "controlplane/perf")
+            for pk, repository, sha, context in judged
         ]
         return GateVerdict.objects.bulk_create(rows)
 
@@ -322,11 +329,11 @@ class Builder:
     def everything(self, n: int):
         runs = self.runs(n)
         self.drift(max(1, n // 2))
-        self.perf(n)
+        samples = self.perf(n)
         self.plans(n)
         self.deliveries(n)
         self.deliveries(max(1, n // 2), unmapped=True)
-        self.verdicts(runs)
+        self.verdicts(runs, samples)
         self.pulls(max(1, n // 3))
         self.flaky(n)
         self.slos(max(2, n // 2))

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def _queries(domain: Domain) -> dict[str, tuple]:
     """name -> (queryset, cost budget, what the plan must use: an index name, or
     "no Seq Scan on <table>" for the big tables whose indexes others own)."""
+    from dashboard.board.panels.common import RANGES
     from dashboard.models import ExportJob
     from pipelines.gates.models import FlakyTest, GateVerdict
     from pipelines.ingest.exports import RUN_BATCH, export_rows, results_of_runs
@@ -31,7 +32,7 @@ def _queries(domain: Domain) -> dict[str, tuple]:
 
     now = timezone.now()
     since = now - timedelta(days=90)
-    failing = failing_runs(domain.pk, since).order_by("-started_at", "-id")
+    failing = failing_runs(domain.pk, RANGES["90d"]).order_by("-started_at", "-id")
     deep = failing.filter(
         Q(started_at__lt=now - timedelta(days=20))
         | Q(started_at=now - timedelta(days=20), id__lt=10**9)

@@ -19,9 +19,10 @@ PAGE_OVERHEAD = REQUEST_OVERHEAD + 1
 # What each panel reads when it is built (rollups, budgets, lists): see the
 # panel modules; a change here is a change in the panel's cost.
 BUILD_QUERIES = {
-    "ci-health": 3,  # repositories, CI rollups, first page of failing runs
-    "perf": 3,  # perf rollups, budgets, failed perf verdicts
-    "query-plans": 3,  # plan rollups, budgets, failed query-plan verdicts
+    # ...and each time chart's deployments (drawn as marks on it)
+    "ci-health": 4,  # repositories, CI rollups, first page of failing runs
+    "perf": 4,  # perf rollups, budgets, failed perf verdicts
+    "query-plans": 4,  # plan rollups, budgets, failed query-plan verdicts
     "gates": 3,  # repositories with their default-branch head, open PRs, verdicts
     "flaky": 1,
     "ingestion": 3,  # ingestion rollups, dead letters waiting, planner row counts

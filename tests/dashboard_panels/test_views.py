@@ -116,7 +116,7 @@ def test_ci_health_numbers(engineer_client, domain, build):
     fig = figures(html)["fig-ci-pass-rate"]
     names = {t["name"] for t in fig["data"]}
     assert names == {"refunds · Nightly — «perf»", "payments-api · CI ✓"}
-    assert html.count('class="bad">failure<') == 3
+    assert html.count('class="badge badge-bad"') == 3
 
 
 def test_perf_panel_draws_the_budget_and_lists_broken_commits(
@@ -189,7 +189,7 @@ def test_ingestion_panel_counts_and_links_dead_letters(client, domain, build):
     url = reverse("dash:dashboard-panel", args=[domain.slug, "ingestion"])
     html = client.get(url, {"range": "24h"}, **HX).content.decode()
     assert "<strong>10</strong> deliveries received" in html
-    assert "<strong>4</strong> unmapped" in html
+    assert "<strong>4</strong> deliveries from unmapped repositories" in html
     assert "1</strong> dead letter waiting" in html
     assert f'href="{reverse("platform:dead-letter-list")}"' in html
     assert "≈" in html and "approximate" in html

@@ -55,3 +55,13 @@ def test_load_demo_adds_ci_data_once(tmp_path):
 
     call_command("load_demo", stdout=open(tmp_path / "out2", "w"))  # noqa: SIM115
     assert counts() == first
+
+
+def test_demo_runs_and_jobs_never_end_before_they_start(tmp_path):
+    """The run page showed "-647 s": a re-run's jobs ended before they started."""
+    from django.db.models import F
+
+    call_command("load_demo", stdout=open(tmp_path / "out", "w"))  # noqa: SIM115
+    assert Run.objects.filter(attempt=2).exists()
+    assert not Run.objects.filter(completed_at__lt=F("started_at")).exists()
+    assert not Job.objects.filter(completed_at__lt=F("started_at")).exists()

@@ -18,6 +18,7 @@ def test_readyz_reports_each_dependency(client):
         "replica": "ok",
         "cache": "ok",
         "broker": "ok",
+        "github_webhooks": "ok",  # a secret is configured (test settings)
     }
 
 

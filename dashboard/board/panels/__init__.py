@@ -13,10 +13,18 @@ in Redis as it is and the charts are built from it on every request at no cost.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from dashboard.board import charts
-from dashboard.board.panels.common import TimeRange
+from dashboard.board.panels.common import (
+    RANGES,
+    TimeRange,
+    iso,
+    window,
+    window_end,
+)
 from dashboard.domains.models import Domain
-from dashboard.platform.caching import cached
+from dashboard.platform.caching import cached, invalidate_many
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,9 @@ class Panel:
     # cached): (domain_id, range, cursor) -> {"failing": rows, "failing_next":
     # cursor}. Raises BadCursor for a cursor it did not issue.
     more: Callable[[int, TimeRange, str], dict] | None = None
+    # What the time of a point and of a table row is, said under the charts
+    # ("when the run started"): every chart and table of a panel uses it.
+    time_basis: str = ""
 
     @property
     def template(self) -> str:
@@ -52,5 +63,31 @@ def panel_data(panel: Panel, domain: Domain, time_range: TimeRange) -> dict:
         panel.cache_name,
         domain.pk,
         time_range.key,
-        build=lambda: panel.build(domain.pk, time_range),
+        build=lambda: panel_build(panel, domain.pk, time_range),
     )
+
+
+def panel_build(panel: Panel, domain_id: int, time_range: TimeRange) -> dict:
+    """Build the panel's data, stamped with when (shown as "as of hh:mm")."""
+    now = timezone.now()
+    return {
+        **panel.build(domain_id, time_range),
+        "as_of": iso(now),
+        # The charts' x axis: the whole range, whatever the data covers.
+        "x_range": [iso(window(time_range, now)), iso(window_end(time_range, now))],
+        "step_s": int(time_range.step.total_seconds()),
+    }
+
+
+def panels_invalidate(domain_id: int) -> None:
+    """Forget every cached panel (data and rendered HTML) of one domain."""
+    keys: list[tuple] = []
+    for panel in PANELS.values():
+        for key in RANGES:
+            keys.append((panel.cache_name, domain_id, key))
+            for staff in (0, 1):
+                for refresh in (0, 1):
+                    keys.append(
+                        (panel.cache_name, domain_id, key, "html", staff, refresh)
+                    )
+    invalidate_many(keys)

@@ -1,7 +1,8 @@
 """Time ranges, buckets and small helpers the panels share."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db import connections
 from django.utils import timezone
@@ -13,11 +14,34 @@ class TimeRange:
     label: str
     span: timedelta
     step: timedelta  # width of one chart point
+    # A custom range (?from=&to=, whole UTC days) has fixed bounds; a preset
+    # ends now.
+    since: datetime | None = None
+    until: datetime | None = None
 
     @property
     def step_label(self) -> str:
         hours = int(self.step.total_seconds() // 3600)
         return {1: "hour", 24: "day"}.get(hours, f"{hours} hours")
+
+    @property
+    def is_custom(self) -> bool:
+        return self.since is not None
+
+    @property
+    def from_value(self) -> str:
+        return self.since.strftime("%Y-%m-%d") if self.since else ""
+
+    @property
+    def to_value(self) -> str:
+        return (self.until - DAY).strftime("%Y-%m-%d") if self.until else ""
+
+    @property
+    def query(self) -> str:
+        """The range as it goes in a URL's query string."""
+        if self.is_custom:
+            return urlencode({"from": self.from_value, "to": self.to_value})
+        return urlencode({"range": self.key})
 
 
 RANGES: dict[str, TimeRange] = {
@@ -37,12 +61,53 @@ class BadRange(ValueError):
     pass
 
 
-def time_range(raw: str | None) -> TimeRange:
+DAY = timedelta(days=1)
+CUSTOM_MAX_DAYS = 366
+
+
+def time_range(
+    raw: str | None, start: str | None = None, end: str | None = None
+) -> TimeRange:
+    """A preset (`range`), or a custom range of whole UTC days (`from`, `to`,
+    both YYYY-MM-DD, inclusive)."""
+    if start or end:
+        return custom_range(start or "", end or "")
     if raw in (None, ""):
         return RANGES[DEFAULT_RANGE]
     if raw not in RANGES:
         raise BadRange(f"range must be one of {', '.join(RANGES)}; got {raw[:20]!r}.")
     return RANGES[raw]
+
+
+def custom_range(start: str, end: str, now: datetime | None = None) -> TimeRange:
+    try:
+        first = date.fromisoformat(start[:10]) if len(start) == 10 else None
+        last = date.fromisoformat(end[:10]) if len(end) == 10 else None
+    except ValueError:
+        first = last = None
+    if first is None or last is None:
+        raise BadRange(
+            "from and to are days as YYYY-MM-DD (both), e.g. "
+            "?from=2026-11-01&to=2026-11-07."
+        )
+    today = (now or timezone.now()).astimezone(UTC).date()
+    if first > last:
+        raise BadRange("from must be on or before to.")
+    if first > today:
+        raise BadRange("from must not be after today (UTC).")
+    days = (last - first).days + 1
+    if days > CUSTOM_MAX_DAYS:
+        raise BadRange(f"A custom range covers at most {CUSTOM_MAX_DAYS} days.")
+    step = timedelta(hours=1 if days <= 2 else 6 if days <= 14 else 24)
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return TimeRange(
+        key=f"{first:%Y%m%d}-{last:%Y%m%d}",
+        label=f"{first:%Y-%m-%d} to {last:%Y-%m-%d}",
+        span=timedelta(days=days),
+        step=step,
+        since=since,
+        until=since + timedelta(days=days),
+    )
 
 
 def bucket_start(moment: datetime, step: timedelta) -> datetime:
@@ -54,8 +119,23 @@ def bucket_start(moment: datetime, step: timedelta) -> datetime:
 
 def window(time_range: TimeRange, now: datetime | None = None) -> datetime:
     """The first hour the range covers (bucket-aligned, so points are whole)."""
+    if time_range.since is not None:
+        return time_range.since
     now = now or timezone.now()
     return bucket_start(now - time_range.span + time_range.step, time_range.step)
+
+
+def window_end(time_range: TimeRange, now: datetime | None = None) -> datetime:
+    """Where the range ends: its `until` (custom), else now."""
+    return time_range.until or now or timezone.now()
+
+
+def in_range(time_range: TimeRange, field: str = "hour") -> dict:
+    """Filter keywords for rows of `field` inside the range."""
+    bounds = {f"{field}__gte": window(time_range)}
+    if time_range.until is not None:
+        bounds[f"{field}__lt"] = time_range.until
+    return bounds
 
 
 def iso(moment: datetime) -> str:

@@ -10,6 +10,7 @@ PERF = Panel(
     "panel.perf",
     perf.build,
     lambda d: [charts.perf_p95_chart(d), charts.perf_memory_chart(d)],
+    time_basis="when the sample was measured",
 )
 QUERY_PLANS = Panel(
     "query-plans",
@@ -17,6 +18,7 @@ QUERY_PLANS = Panel(
     "panel.query_plans",
     query_plans.build,
     lambda d: [charts.plan_cost_chart(d)],
+    time_basis="when the plan was measured",
 )
 GATES = Panel("gates", "Gates", "panel.gates", gates.build, lambda d: [])
 FLAKY = Panel("flaky", "Flaky tests", "panel.flaky", flaky.build, lambda d: [])

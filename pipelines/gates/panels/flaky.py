@@ -1,6 +1,6 @@
 """Flaky tests: the ten that flipped on the most commits, seen in the range."""
 
-from dashboard.board.panels.common import TimeRange, iso, window
+from dashboard.board.panels.common import TimeRange, in_range, iso, window
 from pipelines.gates.models import FlakyTest
 
 TOP = 10
@@ -9,7 +9,9 @@ TOP = 10
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
     tests = (
-        FlakyTest.objects.filter(domain_id=domain_id, last_seen_at__gte=since)
+        FlakyTest.objects.filter(
+            domain_id=domain_id, **in_range(time_range, "last_seen_at")
+        )
         .select_related("repository")
         .only(
             "classname",

@@ -4,32 +4,63 @@ each scenario's budget as a line, and the commits whose perf gate failed."""
 from collections import defaultdict
 from datetime import datetime
 
-from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+from django.db.models import OuterRef, Subquery
+
+from dashboard.board.panels.common import (
+    TimeRange,
+    bucket_start,
+    in_range,
+    iso,
+    window,
+)
 from pipelines.gates.models import GateContext, GateVerdict, PerfBudget
-from pipelines.ingest.models import PerfRollup
+from pipelines.ingest.models import PerfRollup, PerfSample, QueryPlan
+from pipelines.ingest.panels.ci_health import deployment_marks
 
 BROKEN_LIMIT = 10
 
 
-def broken_commits(domain_id: int, context: str, since: datetime) -> list[dict]:
-    """The latest commits whose gate `context` failed in the range."""
+# What each gate judges, for the "commits that broke" tables: the evidence model,
+# its measured value and what it names (a scenario, a query).
+_EVIDENCE = {
+    GateContext.PERF: (PerfSample, "p95_ms", "scenario", "p95 {:,.0f} ms"),
+    GateContext.QUERY_PLANS: (QueryPlan, "total_cost", "query_name", "cost {:,.0f}"),
+}
+
+
+def broken_commits(
+    domain_id: int, context: str, since: datetime, until: datetime | None = None
+) -> list[dict]:
+    """The latest commits whose gate `context` failed, dated by their evidence
+    (when the sample or plan was measured, the time the charts use), not by when
+    the gate was evaluated: a table beside a chart must tell the same story."""
+    model, value, name, shown = _EVIDENCE[context]
+    evidence = model.objects.filter(
+        repository_id=OuterRef("repository_id"), commit_sha=OuterRef("sha")
+    ).order_by(f"-{value}", "-id")
     verdicts = (
         GateVerdict.objects.filter(
-            domain_id=domain_id,
-            context=context,
-            state="failure",
-            changed_at__gte=since,
+            domain_id=domain_id, context=context, state="failure"
         )
+        .annotate(
+            measured_at=Subquery(evidence.values("created_at")[:1]),
+            worst=Subquery(evidence.values(value)[:1]),
+            worst_name=Subquery(evidence.values(name)[:1]),
+        )
+        .filter(measured_at__gte=since)
+        .filter(**({"measured_at__lt": until} if until else {}))
         .select_related("repository")
-        .only("sha", "description", "changed_at", "repository__full_name")
-        .order_by("-changed_at", "-id")[:BROKEN_LIMIT]
+        .only("sha", "description", "repository__full_name")
+        .order_by("-measured_at", "-id")[:BROKEN_LIMIT]
     )
     return [
         {
             "repository": v.repository.full_name,
             "sha": v.sha[:7],
+            "full_sha": v.sha,
             "reason": v.description,
-            "at": iso(v.changed_at),
+            "at": iso(v.measured_at),
+            "measured": f"{v.worst_name}: {shown.format(v.worst)}",
         }
         for v in verdicts
     ]
@@ -45,7 +76,9 @@ def _budget_for(budgets: list, name: str, attribute: str) -> float | None:
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
-    rows = PerfRollup.objects.filter(domain_id=domain_id, hour__gte=since).values_list(
+    rows = PerfRollup.objects.filter(
+        domain_id=domain_id, **in_range(time_range)
+    ).values_list(
         "scenario", "hour", "samples", "p95_sum_ms", "p95_max_ms", "memory_max_mb"
     )
     series: dict[str, dict[datetime, list]] = defaultdict(dict)
@@ -89,5 +122,6 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     return {
         "since": iso(since),
         "scenarios": scenarios,
-        "broken": broken_commits(domain_id, GateContext.PERF, since),
+        "broken": broken_commits(domain_id, GateContext.PERF, since, time_range.until),
+        "marks": deployment_marks(domain_id, time_range),
     }

@@ -4,16 +4,23 @@ whose query-plan gate failed."""
 from collections import defaultdict
 from datetime import datetime
 
-from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+from dashboard.board.panels.common import (
+    TimeRange,
+    bucket_start,
+    in_range,
+    iso,
+    window,
+)
 from pipelines.gates.models import GateContext, QueryPlanBudget
 from pipelines.gates.panels.perf import _budget_for, broken_commits
 from pipelines.ingest.models import PlanCostRollup
+from pipelines.ingest.panels.ci_health import deployment_marks
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
     rows = PlanCostRollup.objects.filter(
-        domain_id=domain_id, hour__gte=since
+        domain_id=domain_id, **in_range(time_range)
     ).values_list("query_name", "hour", "plans", "cost_max")
     series: dict[str, dict[datetime, list]] = defaultdict(dict)
     for query_name, hour, plans, cost_max in rows:
@@ -41,5 +48,8 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     return {
         "since": iso(since),
         "queries": queries,
-        "broken": broken_commits(domain_id, GateContext.QUERY_PLANS, since),
+        "broken": broken_commits(
+            domain_id, GateContext.QUERY_PLANS, since, time_range.until
+        ),
+        "marks": deployment_marks(domain_id, time_range),
     }

@@ -11,6 +11,7 @@ CI_HEALTH = Panel(
     ci_health.build,
     lambda d: [charts.ci_pass_rate_chart(d), charts.ci_duration_chart(d)],
     more=ci_health.failing_runs_more,
+    time_basis="when the run started",
 )
 INGESTION = Panel(
     "ingestion",
@@ -18,4 +19,5 @@ INGESTION = Panel(
     "panel.ingestion",
     ingestion.build,
     lambda d: [charts.ingestion_chart(d)],
+    time_basis="when the delivery was received",
 )

@@ -2,22 +2,52 @@
 
 from collections import defaultdict
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 
-from dashboard.board.panels.common import TimeRange, bucket_start, iso, window
+from dashboard.board.panels.common import (
+    TimeRange,
+    bucket_start,
+    in_range,
+    iso,
+    window,
+)
 from dashboard.domains.models import Repository
 from dashboard.platform.pagination import Page, keyset_page
-from pipelines.ingest.models import CIRollup, Run
+from pipelines.ingest.models import CIRollup, Deployment, Run
 from pipelines.ingest.rollups import FAILED, histogram_add, histogram_quantile
 
 FAILING_PAGE_SIZE = 10
+DEPLOY_MARKS = 30
 
 
-def failing_runs(domain_id: int, since: datetime) -> QuerySet:
+def deployment_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
+    """The domain's deployments in the range, drawn on the time charts (newest
+    30); each links to its commit's page (relative to the domain's page)."""
+    deployments = (
+        Deployment.objects.filter(
+            domain_id=domain_id, **in_range(time_range, "created_at")
+        )
+        .only("environment", "sha", "created_at")
+        .order_by("-created_at", "-id")[:DEPLOY_MARKS]
+    )
+    return [
+        {
+            "t": iso(d.created_at),
+            "label": f"deploy {d.environment} {d.sha[:7]}",
+            "link": f"commits/{d.sha}/",
+        }
+        for d in deployments
+    ]
+
+
+def failing_runs(domain_id: int, time_range: TimeRange) -> QuerySet:
     return (
         Run.objects.filter(
-            domain_id=domain_id, started_at__gte=since, conclusion__in=sorted(FAILED)
+            domain_id=domain_id,
+            conclusion__in=sorted(FAILED),
+            **in_range(time_range, "started_at"),
         )
         .select_related("repository")
         .only(
@@ -40,7 +70,7 @@ def failing_runs_page(
 ) -> Page:
     """One page (newest first) of the failing runs in the range; keyset, no OFFSET."""
     return keyset_page(
-        failing_runs(domain_id, window(time_range)),
+        failing_runs(domain_id, time_range),
         ordering=("-started_at", "-id"),
         cursor=cursor,
         page_size=FAILING_PAGE_SIZE,
@@ -55,6 +85,7 @@ def run_row(run) -> dict:
         "branch": run.branch,
         "pull_request": run.pull_request_number,
         "sha": run.head_sha[:7],
+        "full_sha": run.head_sha,
         "conclusion": run.conclusion,
         "url": run.url,
         "started_at": iso(run.started_at),
@@ -75,7 +106,9 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     repos = dict(
         Repository.objects.filter(domain_id=domain_id).values_list("id", "name")
     )
-    rows = CIRollup.objects.filter(domain_id=domain_id, hour__gte=since).values_list(
+    rows = CIRollup.objects.filter(
+        domain_id=domain_id, **in_range(time_range)
+    ).values_list(
         "repository_id", "workflow", "hour", "runs", "passed", "failed", "duration_hist"
     )
     # (repository, workflow) -> bucket -> [runs, passed, failed, histogram]
@@ -115,7 +148,14 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             total_runs += runs
             total_passed += passed
             total_failed += failed
-        workflows.append({"name": name, "points": points})
+        workflows.append(
+            {
+                "name": name,
+                "points": points,
+                # Relative to the domain's page: its runs of this workflow.
+                "link": f"runs/?{urlencode({'workflow': workflow})}",
+            }
+        )
     page = failing_runs_page(domain_id, time_range, None)
     judged = total_passed + total_failed
     return {
@@ -128,4 +168,5 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         },
         "failing": [run_row(run) for run in page.items],
         "failing_next": page.next_cursor,
+        "marks": deployment_marks(domain_id, time_range),
     }

@@ -9,8 +9,8 @@ from dashboard.board.panels.common import (
     TimeRange,
     approximate_counts,
     bucket_start,
+    in_range,
     iso,
-    window,
 )
 from dashboard.platform.models import DeadLetter
 from pipelines.ingest.models import IngestRollup
@@ -23,9 +23,8 @@ BIG_TABLES = {
 
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
-    since = window(time_range)
     rows = IngestRollup.objects.filter(
-        Q(domain_id=domain_id) | Q(domain__isnull=True), hour__gte=since
+        Q(domain_id=domain_id) | Q(domain__isnull=True), **in_range(time_range)
     ).values_list("domain_id", "hour", "received", "duplicates", "failed", "unmapped")
     buckets: dict = defaultdict(
         lambda: {"received": 0, "duplicates": 0, "failed": 0, "unmapped": 0}

@@ -344,11 +344,28 @@ def _dispatch(delivery: WebhookDelivery, payload: dict) -> tuple[str, str]:
         )
     delivery.repository = repository
     delivery.domain = repository.domain
+    _default_branch_follow(repository, payload)
     handler = _HANDLERS[delivery.event]
     reason = handler(delivery=delivery, repository=repository, payload=payload) or ""
     if reason:
         return OutboxState.IGNORED, reason
     return OutboxState.DONE, ""
+
+
+def _default_branch_follow(repository: Repository, payload: dict) -> None:
+    """GitHub names the repository's default branch in every payload: keep ours
+    current (mapped as `main`, a `master` repository would never show a verdict
+    for its default branch; a rename on GitHub follows here too)."""
+    branch = (payload.get("repository") or {}).get("default_branch")
+    if (
+        isinstance(branch, str)
+        and branch
+        and len(branch) <= 255
+        and "\x00" not in branch
+        and branch != repository.default_branch
+    ):
+        repository.default_branch = branch
+        Repository.objects.filter(pk=repository.pk).update(default_branch=branch)
 
 
 def ts(value: object) -> datetime | None:
