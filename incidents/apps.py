@@ -8,10 +8,12 @@ class IncidentsConfig(AppConfig):
     def ready(self) -> None:
         """Plug incidents into what they are built on: ingestion's deployment and
         push signals (the DORA facts), the dashboard's panel and demo data."""
+        from dashboard.board.overview import overview_column_register
         from dashboard.board.panels import panel_register
         from dashboard.signals import demo_loaded
         from incidents import (
             demo,
+            overview,
             panels,
             tasks,  # noqa: F401  (registers the tasks)
         )
@@ -25,4 +27,5 @@ class IncidentsConfig(AppConfig):
             dora_facts.push_received, dispatch_uid="incidents.commits"
         )
         panel_register(panels.DORA, panels.INCIDENTS)
+        overview_column_register(overview.INCIDENTS)
         demo_loaded.connect(demo.load, dispatch_uid="incidents.demo")

@@ -16,6 +16,7 @@ class PipelinesConfig(AppConfig):
         from dashboard.signals import demo_loaded
         from pipelines import tasks  # noqa: F401  (registers every package's tasks)
         from pipelines.drift import demo as drift_demo
+        from pipelines.drift import overview as drift_overview
         from pipelines.drift import panels as drift_panels
         from pipelines.gates import demo as gates_demo
         from pipelines.gates import overview as gates_overview
@@ -30,6 +31,7 @@ class PipelinesConfig(AppConfig):
             push_received,
         )
         from pipelines.pins import demo as pins_demo
+        from pipelines.pins import overview as pins_overview
         from pipelines.pins import panels as pins_panels
         from pipelines.pins.services import events as pins_events
 
@@ -54,7 +56,10 @@ class PipelinesConfig(AppConfig):
             source_register(source)
         exporter_register(exports.RUNS, exports.TEST_RESULTS)
         overview_column_register(
-            ingest_overview.CI_PASS_RATE, gates_overview.FAILING_GATES
+            ingest_overview.CI_PASS_RATE,
+            gates_overview.FAILING_GATES,
+            pins_overview.PENDING_REVIEWS,
+            drift_overview.DRIFT,
         )
         panel_register(
             ingest_panels.CI_HEALTH,

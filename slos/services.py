@@ -355,7 +355,7 @@ def sli_points_prune(*, before: datetime, batch: int = 20_000) -> int:
             with transaction.atomic(), connection.cursor() as cursor:
                 # Constant table and column names; the values are parameters.
                 cursor.execute(
-                    f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("  # noqa: S608
+                    f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("  # noqa: S608  # nosec B608
                     f"SELECT ctid FROM {table} WHERE {column} <= %s LIMIT %s))",
                     [before, batch],
                 )

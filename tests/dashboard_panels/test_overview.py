@@ -117,6 +117,8 @@ def test_the_overview_query_count_is_constant_in_domains(client):
             b = _builder(f"Domain {DomainFactory._meta.model.objects.count()}-{i}")
             b.runs(3)
             b.slos(1)
+            b.incidents(1)
+            b.drift(1)
         rollups_refresh()
 
     def call():
@@ -124,3 +126,28 @@ def test_the_overview_query_count_is_constant_in_domains(client):
 
     call()
     assert_constant_queries(more_domains, call)
+
+
+def test_open_incidents_pin_reviews_and_drift_have_their_columns(client):
+    from tests.incidents.factories import IncidentFactory
+    from tests.pins.factories import pin_world
+
+    calm, hurt = _builder("Alpha calm"), _builder("Omega hurt")
+    IncidentFactory(domain=hurt.domain, severity="SEV1", status="triggered")
+    IncidentFactory(domain=calm.domain, severity="SEV4", status="resolved")
+    pin_world(hurt.domain, hurt.repositories[0], marker="ov")  # an open proposal
+    hurt.drift(1)
+    user = UserFactory()
+    for b in (calm, hurt):
+        member(user, b.domain, "viewer")
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert _rows(html)[0] == hurt.domain.slug  # a SEV1 open outranks the rest
+    row = _cells(html, hurt.domain.slug)
+    assert "1 open" in row and "worst SEV1" in row
+    assert f'href="/d/{hurt.domain.slug}/incidents/"' in row
+    assert "1 waiting" in row and f'href="/d/{hurt.domain.slug}/proposals/"' in row
+    assert "1 of 1 drifting" in row and f'href="/d/{hurt.domain.slug}/drift/"' in row
+    calm_row = _cells(html, calm.domain.slug)
+    assert "none open" in calm_row and "none waiting" in calm_row
+    assert "drifting" not in calm_row  # no schema target: no claim
