@@ -4,6 +4,40 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def backfill_hours(apps, schema_editor):
+    """Sum the points already stored per UTC hour (hour_end − 1 h, hour_end]."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            """
+            INSERT INTO slos_slihour (slo_id, hour_end, good, total)
+            SELECT slo_id,
+                   date_trunc('hour', ts - interval '1 microsecond', 'UTC')
+                     + interval '1 hour',
+                   sum(good), sum(total)
+              FROM slos_slipoint
+             GROUP BY 1, 2
+            """
+        )
+        return
+    from datetime import UTC, timedelta
+
+    SliPoint = apps.get_model("slos", "SliPoint")
+    SliHour = apps.get_model("slos", "SliHour")
+    sums = {}
+    for slo_id, ts, good, total in SliPoint.objects.values_list(
+        "slo_id", "ts", "good", "total"
+    ).iterator():
+        floor = ts.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        end = floor if floor == ts else floor + timedelta(hours=1)
+        row = sums.setdefault((slo_id, end), [0, 0])
+        row[0] += good
+        row[1] += total
+    SliHour.objects.bulk_create(
+        SliHour(slo_id=slo_id, hour_end=end, good=g, total=t)
+        for (slo_id, end), (g, t) in sums.items()
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("slos", "0003_alert_webhook"),
@@ -56,15 +90,5 @@ class Migration(migrations.Migration):
             },
         ),
         # The hours of the points already stored.
-        migrations.RunSQL(
-            """
-        INSERT INTO slos_slihour (slo_id, hour_end, good, total)
-        SELECT slo_id,
-               date_trunc('hour', ts - interval '1 microsecond', 'UTC') + interval '1 hour',
-               sum(good), sum(total)
-          FROM slos_slipoint
-         GROUP BY 1, 2
-        """,
-            migrations.RunSQL.noop,
-        ),
+        migrations.RunPython(backfill_hours, migrations.RunPython.noop),
     ]
