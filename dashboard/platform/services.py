@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from config import request_context
 from config.celery import app
+from config.tasks import enqueue_on_commit
 from dashboard.platform.models import DeadLetter, OutboxRow, OutboxState
 
 logger = logging.getLogger(__name__)
@@ -125,3 +127,26 @@ def outbox_sweep(*, stale_after: timedelta | None = None, limit: int = 500) -> i
     if swept:
         logger.info("outbox swept", extra={"re_enqueued": swept})
     return swept
+
+
+@transaction.atomic
+def outbox_row_replay(*, row: OutboxRow) -> OutboxRow:
+    """Process a failed or ignored delivery again (after its source was mapped,
+    or a bug fixed): back to pending and enqueued after commit. For outbox
+    models that keep a `reason`, a `replay_count` and `can_replay` (GitHub and
+    monitor deliveries); their effects are upserts, so nothing is doubled."""
+    model = type(row)
+    row = model.objects.select_for_update().get(pk=row.pk)
+    if not row.can_replay:
+        raise ValueError(f"Only failed or ignored deliveries replay ({row.state}).")
+    row.state = OutboxState.PENDING
+    row.reason = ""
+    row.error = ""
+    row.replay_count += 1
+    row.enqueued_at = timezone.now()
+    # A replay starts a fresh allowance of enqueues (OUTBOX_MAX_ENQUEUES): the
+    # sweeper must not fail it again for the attempts before the fix.
+    row.enqueue_count = 1
+    row.save()
+    enqueue_on_commit(model.outbox_task_name, row.pk)
+    return row

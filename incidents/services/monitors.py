@@ -18,6 +18,7 @@ from config.tasks import enqueue_on_commit
 from dashboard.domains.models import Domain, Service
 from dashboard.platform.cleaning import json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
+from dashboard.platform.services import outbox_row_replay
 from dashboard.platform.upserts import Upserted
 from incidents.models import (
     Incident,
@@ -287,24 +288,10 @@ def monitor_delivery_fail(*, delivery_id: int, reason: str, error: str = "") -> 
     return OutboxState.FAILED
 
 
-@transaction.atomic
 def monitor_delivery_replay(*, delivery: MonitorDelivery) -> MonitorDelivery:
-    """Process a failed or ignored delivery again (after a mapping was added or
-    a bug fixed); its effects are upserts, so nothing is doubled."""
-    delivery = MonitorDelivery.objects.select_for_update().get(pk=delivery.pk)
-    if not delivery.can_replay:
-        raise ValueError(
-            f"Only failed or ignored deliveries replay ({delivery.state})."
-        )
-    delivery.state = OutboxState.PENDING
-    delivery.reason = ""
-    delivery.error = ""
-    delivery.replay_count += 1
-    delivery.enqueued_at = timezone.now()
-    delivery.enqueue_count = 1
-    delivery.save()
-    enqueue_on_commit(MonitorDelivery.outbox_task_name, delivery.pk)
-    return delivery
+    """Process a failed or ignored delivery again (dashboard.platform's
+    outbox_row_replay)."""
+    return outbox_row_replay(row=delivery)
 
 
 def deliveries_replay_for_key(*, source: str, key: str) -> int:

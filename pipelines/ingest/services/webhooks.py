@@ -16,6 +16,7 @@ from dashboard.board.warming import warm_caches_task
 from dashboard.domains.models import Repository
 from dashboard.platform.cleaning import fit, json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
+from dashboard.platform.services import outbox_row_replay
 from dashboard.platform.upserts import Upserted, insert_unless_present
 from pipelines.ingest.models import (
     Deployment,
@@ -285,26 +286,10 @@ def delivery_fail(*, delivery_id: int, reason: str, error: str = "") -> str:
     return OutboxState.FAILED
 
 
-@transaction.atomic
 def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Process a failed or ignored delivery again (after its repository was
-    mapped, or a bug fixed). Its effects are upserts, so nothing is doubled."""
-    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-    if not delivery.can_replay:
-        raise ValueError(
-            f"Only failed or ignored deliveries replay ({delivery.state})."
-        )
-    delivery.state = OutboxState.PENDING
-    delivery.reason = ""
-    delivery.error = ""
-    delivery.replay_count += 1
-    delivery.enqueued_at = timezone.now()
-    # A replay starts a fresh allowance of enqueues (OUTBOX_MAX_ENQUEUES): the
-    # sweeper must not fail it again for the attempts before the fix.
-    delivery.enqueue_count = 1
-    delivery.save()
-    enqueue_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
-    return delivery
+    """Process a failed or ignored delivery again (dashboard.platform's
+    outbox_row_replay)."""
+    return outbox_row_replay(row=delivery)
 
 
 def deliveries_replay_for_repository(*, repository: Repository) -> int:
