@@ -417,3 +417,24 @@ def comment_add(repo: str, number: int, body: str) -> int:
         f"commenting on #{number} of {repo}",
         lambda: gh.get_repo(repo).get_issue(number).create_comment(body).id,
     )
+
+
+def comment_add_once(repo: str, number: int, body: str, *, marker: str) -> int:
+    """Comment on pull request (or issue) `number` unless a comment holding
+    `marker` is there already; the comment's id either way. `marker` goes into
+    the body as an HTML comment (invisible on GitHub), so a retry after a lost
+    answer, or after a later step failed, never posts the same thing twice
+    (GET then POST /repos/{owner}/{repo}/issues/{number}/comments)."""
+    tag = f"<!-- {marker} -->"
+    gh = client()
+
+    def existing() -> int | None:
+        for comment in gh.get_repo(repo).get_issue(number).get_comments():
+            if tag in (comment.body or ""):
+                return comment.id
+        return None
+
+    found = _call(f"reading the comments of #{number} of {repo}", existing)
+    if found is not None:
+        return found
+    return comment_add(repo, number, f"{body}\n\n{tag}")

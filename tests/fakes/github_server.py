@@ -53,6 +53,7 @@ class Failure:
     mode: str
     times: int
     path_contains: str = ""
+    method: str = ""  # "" matches every method
 
 
 # mode -> (status, body, extra headers); rate-limit headers are added per answer.
@@ -271,13 +272,16 @@ class FakeGitHub:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def fail_next(self, mode: str, *, times: int = 1, path_contains: str = "") -> None:
-        """Answer the next `times` requests (whose path contains `path_contains`)
-        with GitHub's answer for `mode`: bad_credentials, not_found, validation,
-        rate_limited, secondary_rate_limited, forbidden, bad_gateway."""
+    def fail_next(
+        self, mode: str, *, times: int = 1, path_contains: str = "", method: str = ""
+    ) -> None:
+        """Answer the next `times` requests (whose path contains `path_contains`,
+        of `method` when given) with GitHub's answer for `mode`: bad_credentials,
+        not_found, validation, rate_limited, secondary_rate_limited, forbidden,
+        bad_gateway."""
         _error_answer(mode, "")  # unknown modes fail here, in the test
         with self._lock:
-            self.failures.append(Failure(mode, times, path_contains))
+            self.failures.append(Failure(mode, times, path_contains, method.upper()))
 
     def statuses(
         self, full_name: str | None = None, sha: str | None = None
@@ -325,7 +329,13 @@ class FakeGitHub:
         with self._lock:
             self.requests.append(record)
             failure = next(
-                (f for f in self.failures if f.times > 0 and f.path_contains in path),
+                (
+                    f
+                    for f in self.failures
+                    if f.times > 0
+                    and f.path_contains in path
+                    and f.method in ("", handler.command)
+                ),
                 None,
             )
             if failure is not None:

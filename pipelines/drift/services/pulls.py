@@ -8,10 +8,13 @@
 - A changed drift force-pushes our commit to the open pull request's branch
   while nobody else pushed to it; after a person pushed, a comment says the
   drift moved (once per drift) and the branch is left alone.
+- A changed drift whose new migration fails the proof leaves the branch as it
+  is and says so on the pull request (once per drift).
 - When the drift disappears, the open pull request is closed with a comment.
 
 Runs under the target's row lock, so two syncs of one target never interleave;
-every GitHub write is safe to repeat (a retry after a lost answer changes nothing).
+every GitHub write is safe to repeat (a retry after a lost answer changes
+nothing; comments carry a marker and are posted once, `comment_add_once`).
 """
 
 import logging
@@ -193,14 +196,16 @@ def _sync(target_id: int) -> DriftPullRequest | None:
             _close(pull, drift)
         _status_later(target)
         return pull
-    if drift.proof_state != ProofState.PASSED or drift.graph.repository is None:
-        return pull  # an unproven migration is never proposed
     fingerprint = drift.fingerprint
     proof = (
         DriftProof.objects.filter(target=target, fingerprint=fingerprint)
         .order_by("-started_at", "-id")
         .first()
     )
+    if drift.proof_state == ProofState.FAILED and pull is not None:
+        _note_failed_proof(pull, drift, proof)
+    if drift.proof_state != ProofState.PASSED or drift.graph.repository is None:
+        return pull  # an unproven migration is never proposed
     if pull is not None:
         if pull.fingerprint != fingerprint:
             _update(pull, drift, proof)
@@ -277,13 +282,14 @@ def _update(
         # Someone pushed to our branch: never overwrite their work.
         pull.human_pushed = True
         if pull.noted_fingerprint != drift.fingerprint:
-            github.comment_add(
+            github.comment_add_once(
                 repo,
                 pull.number,
                 f"The drift on {drift.target.name} moved (fingerprint "
                 f"`{drift.fingerprint[:8]}`: {drift_summary(drift)}). This branch has "
                 "commits by someone else, so the control plane leaves it alone; see "
                 f"the new migration on the [drift page]({drift_page_url(drift)}).",
+                marker=f"controlplane:drift:moved:{drift.fingerprint}",
             )
             pull.noted_fingerprint = drift.fingerprint
         pull.save(update_fields=["human_pushed", "noted_fingerprint", "updated_at"])
@@ -313,6 +319,44 @@ def _update(
     )
 
 
+def _note_failed_proof(
+    pull: DriftPullRequest, drift: SchemaDrift, proof: DriftProof | None
+) -> None:
+    """The drift moved but its new migration failed the proof: the branch is left
+    as it is (an unproven migration is never pushed), and the pull request says
+    so once per drift, so nobody merges a migration that no longer matches."""
+    if pull.fingerprint == drift.fingerprint or pull.noted_fingerprint == (
+        drift.fingerprint
+    ):
+        return
+    where = ""
+    if proof is not None and proof.failed_step:
+        detail = next(
+            (
+                s.get("detail", "")
+                for s in proof.steps
+                if s.get("step") == proof.failed_step
+            ),
+            "",
+        )
+        where = f" at step `{proof.failed_step}`" + (
+            f": {detail[:300]}" if detail else ""
+        )
+    github.comment_add_once(
+        pull.repository.full_name,
+        pull.number,
+        f"The drift on {drift.target.name} moved (fingerprint "
+        f"`{drift.fingerprint[:8]}`: {drift_summary(drift)}), but the regenerated "
+        f"migration failed its proof on a throwaway database{where}. This branch "
+        f"still holds the migration for `{pull.fingerprint[:8]}`, which no longer "
+        "matches the drift; do not merge it as it is. Details on the "
+        f"[drift page]({drift_page_url(drift)}).",
+        marker=f"controlplane:drift:proof-failed:{drift.fingerprint}",
+    )
+    pull.noted_fingerprint = drift.fingerprint
+    pull.save(update_fields=["noted_fingerprint", "updated_at"])
+
+
 def _close(pull: DriftPullRequest, drift: SchemaDrift | None) -> None:
     repo = pull.repository.full_name
     why = (
@@ -320,10 +364,11 @@ def _close(pull: DriftPullRequest, drift: SchemaDrift | None) -> None:
         if drift is not None
         else "the target has no drift any more"
     )
-    github.comment_add(
+    github.comment_add_once(
         repo,
         pull.number,
         f"The drift on {pull.target.name} is gone: {why}. Closing this pull request.",
+        marker=f"controlplane:drift:closed:{pull.fingerprint}",
     )
     github.pull_update(repo, pull.number, state="closed")
     pull.state = PullState.CLOSED

@@ -192,6 +192,51 @@ def test_a_failed_proof_opens_no_pull_request(flow, github):
     )
 
 
+def test_a_moved_drift_that_fails_its_proof_is_said_once_on_the_open_pull(flow, github):
+    flow.graph(graph_with())
+    row = DriftPullRequest.objects.get()
+    head = row.our_head_sha
+    graph = graph_with(additive=False)
+    graph["entities"][0]["fields"][1]["max_length"] = 3  # seeded emails do not fit
+    drift = flow.graph(graph, message="codegen 2")
+    assert drift.proof_state == "failed"
+    # The branch keeps the proven migration; the pull request says why.
+    assert github.branch_sha(REPO, row.branch) == head
+    [comment] = github.comments(REPO, row.number)
+    assert "failed its proof" in comment and "step `up`" in comment
+    assert f"`{drift.fingerprint[:8]}`" in comment and "do not merge" in comment
+    flow.graph(graph, message="codegen 3")  # the same failing drift again
+    assert len(github.comments(REPO, row.number)) == 1
+    row.refresh_from_db()
+    assert row.state == PullState.OPEN and row.our_head_sha == head
+
+
+def test_a_close_retried_after_github_failed_comments_once(
+    flow, github, django_capture_on_commit_callbacks
+):
+    flow.graph(graph_with())
+    row = DriftPullRequest.objects.get()
+    flow.post("graph", copy.deepcopy(LIVE), github.push(REPO, "main", {"y": "1"}))
+    with django_capture_on_commit_callbacks(execute=False):
+        checks.drift_check(target_id=flow.target.pk)
+    # The comment is posted, then closing the pull request answers 502.
+    github.fail_next("bad_gateway", path_contains="/pulls/", method="PATCH")
+    with (
+        pytest.raises(TransientError),
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        pulls.drift_pull_sync(target_id=flow.target.pk)
+    assert len(github.comments(REPO, row.number)) == 1
+    with django_capture_on_commit_callbacks(execute=False):
+        pulls.drift_pull_sync(target_id=flow.target.pk)  # the task's retry
+    [comment] = github.comments(REPO, row.number)
+    assert "drift on shop-db is gone" in comment
+    [pull] = flow.pulls()
+    assert pull["state"] == "closed"
+    row.refresh_from_db()
+    assert row.state == PullState.CLOSED
+
+
 def test_the_folder_is_configurable_per_repository(flow, github):
     DriftRepositorySettings.objects.create(
         repository=flow.repo, migrations_folder="db/changes"
