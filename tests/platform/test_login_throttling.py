@@ -83,3 +83,40 @@ def test_axes_reset_unlocks_everyone(client, user):
     assert log_in(client, user.username, PASSWORD).status_code == 429
     call_command("axes_reset", verbosity=0)
     assert log_in(client, user.username, PASSWORD).status_code == 302
+
+
+def test_behind_a_proxy_the_lockout_follows_the_forwarded_client(
+    client, user, settings
+):
+    """Every request comes from the proxy's address; the client is the last
+    X-Forwarded-For entry. What a client writes further left is ignored."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+
+    def via_proxy(password, forwarded):
+        return client.post(
+            "/login/",
+            {"username": user.username, "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(LIMIT):
+        # The guesser forges a new leftmost entry each time: no help.
+        via_proxy("not-the-password", f"192.0.2.{n + 1}, 198.51.100.66")
+    assert via_proxy(PASSWORD, "198.51.100.66").status_code == 429
+    # The real user behind the same proxy is not locked out.
+    assert via_proxy(PASSWORD, "203.0.113.8").status_code == 302
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(client, user):
+    for n in range(LIMIT):
+        client.post(
+            "/login/",
+            {"username": user.username, "password": "not-the-password"},
+            REMOTE_ADDR="198.51.100.66",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n + 1}",
+        )
+    assert (
+        log_in(client, user.username, PASSWORD, ip="198.51.100.66").status_code == 429
+    )
