@@ -48,6 +48,12 @@ def deliveries_of(domain: Domain) -> QuerySet[MonitorDelivery]:
     return MonitorDelivery.objects.filter(domain=domain).defer("body")
 
 
+def deliveries_unmapped() -> QuerySet[MonitorDelivery]:
+    """Monitor deliveries no domain claims (staff only): services and
+    integrations not mapped yet, and deliveries not processed yet."""
+    return MonitorDelivery.objects.filter(domain__isnull=True).defer("body")
+
+
 def deployments_before(incident: Incident, hours: int = 1) -> QuerySet[Deployment]:
     """The domain's deployments created in the hour before the incident began."""
     return (

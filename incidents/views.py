@@ -2,13 +2,16 @@
 render. Reading needs browse_domain; every write (notes, milestones, the
 postmortem, action items, learnings) needs manage_incidents."""
 
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.domains import policy
 from dashboard.domains.access import domain_view, may
 from dashboard.domains.models import Domain
+from dashboard.platform.pagination import page_of
 from incidents import selectors
 from incidents.forms import (
     ActionItemForm,
@@ -18,8 +21,8 @@ from incidents.forms import (
     NoteForm,
     PostmortemForm,
 )
-from incidents.models import POSTMORTEM_SECTIONS, ActionItem, Incident
-from incidents.services import postmortems
+from incidents.models import POSTMORTEM_SECTIONS, ActionItem, Incident, MonitorDelivery
+from incidents.services import monitors, postmortems
 from incidents.services.incidents import incident_note_add, milestone_add
 
 FORMS = {
@@ -104,3 +107,67 @@ def incident_detail(request: HttpRequest, domain: Domain, pk: int) -> HttpRespon
         "can_manage": may(request, policy.Action.MANAGE_INCIDENTS),
     }
     return render(request, "incidents/incident_detail.html", context, status=status)
+
+
+# --- Monitor deliveries: the ledger of PagerDuty, Alertmanager, Opsgenie and
+# Statuspage webhooks, with replay (the GitHub ledger's twin) ---------------------
+@domain_view(policy.Action.BROWSE)
+@require_GET
+def monitor_delivery_list(request: HttpRequest, domain: Domain) -> HttpResponse:
+    return _ledger(
+        request,
+        selectors.deliveries_of(domain),
+        domain=domain,
+        can_replay=may(request, policy.Action.TRIGGER_SCANS),
+    )
+
+
+@staff_member_required
+@require_GET
+def unmapped_monitor_delivery_list(request: HttpRequest) -> HttpResponse:
+    return _ledger(
+        request, selectors.deliveries_unmapped(), domain=None, can_replay=True
+    )
+
+
+def _ledger(request, queryset, *, domain, can_replay: bool) -> HttpResponse:
+    template = "incidents/deliveries.html"
+    if request.htmx:
+        template += "#monitor-delivery-rows"
+    context = {
+        "domain": domain,
+        "page": page_of(request, queryset, ordering=("-received_at", "-id")),
+        "can_replay": can_replay,
+    }
+    return render(request, template, context)
+
+
+@domain_view(policy.Action.TRIGGER_SCANS)
+@require_POST
+def monitor_delivery_replay(
+    request: HttpRequest, domain: Domain, pk: int
+) -> HttpResponse:
+    delivery = get_object_or_404(selectors.deliveries_of(domain), pk=pk)
+    return _replay(request, delivery, ("incidents:monitor-deliveries", domain.slug))
+
+
+@staff_member_required
+@require_POST
+def unmapped_monitor_delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_object_or_404(selectors.deliveries_unmapped(), pk=pk)
+    return _replay(request, delivery, ("incidents:unmapped-monitor-deliveries",))
+
+
+def _replay(request, delivery: MonitorDelivery, redirect_to: tuple) -> HttpResponse:
+    try:
+        monitors.monitor_delivery_replay(delivery=delivery)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{delivery.get_source_display()} delivery {delivery.delivery_id} "
+            "queued for processing again.",
+        )
+    name, *args = redirect_to
+    return redirect(name, *args)

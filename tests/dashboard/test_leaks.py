@@ -93,6 +93,19 @@ def _pk_in_a(url_name: str, world) -> int:
         return IngestToken.objects.filter(domain=world.a).first().pk
     if url_name.startswith("run"):
         return RunFactory(repository=repository, workflow="markera-flow").pk
+    if "monitor-deliver" in url_name:
+        from incidents.models import MonitorDelivery
+
+        return MonitorDelivery.objects.get_or_create(
+            source="pagerduty",
+            delivery_id="markera-delivery",
+            defaults={
+                "domain": world.a,
+                "body": b"{}",
+                "state": "failed",
+                "error": "markera error",
+            },
+        )[0].pk
     if "deliver" in url_name:
         return WebhookDeliveryFactory(domain=world.a, repository=repository).pk
     if "slo" in url_name:
