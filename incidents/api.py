@@ -115,6 +115,7 @@ def incident_report(request: HttpRequest, payload: IncidentIn):
             deployment=deployment,
             source_updated_at=payload.updated_at or timezone.now(),
             actor=f"token {request.ingest_token.prefix}",
+            moves_back=payload.reopen,
         ),
     )
     body = IncidentUpserted.of(result.obj, result=result.status)

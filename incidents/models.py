@@ -109,6 +109,10 @@ class Incident(models.Model):
     commander = models.CharField(max_length=200, blank=True)
     # The source's own time of the report applied last: the tie-breaker.
     source_updated_at = models.DateTimeField(null=True, blank=True)
+    # The source's time of the latest explicit move back (PagerDuty's
+    # incident.reopened / incident.unacknowledged): reports older than it
+    # never move the status, and never fill the times it cleared.
+    moved_back_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

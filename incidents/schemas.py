@@ -39,6 +39,12 @@ class IncidentIn(InputSchema):
     url: WebUrl(500) = ""
     commander: Text(200) = ""
     deployment: PositiveInt64 | None = None
+    reopen: bool = Field(
+        False,
+        description="The incident went back to `status` at `updated_at` "
+        "(reopened after a resolve, unacknowledged): applied when later than "
+        "the stored report, unlike a late report of a lower status.",
+    )
 
     @field_validator("severity")
     @classmethod
@@ -50,6 +56,13 @@ class IncidentIn(InputSchema):
 
     @model_validator(mode="after")
     def _order(self) -> Self:
+        if self.reopen and (
+            self.status == IncidentStatus.RESOLVED or self.resolved_at is not None
+        ):
+            raise ValueError(
+                "reopen moves an incident back to an open status: send status "
+                "triggered, acknowledged or mitigated, without resolved_at"
+            )
         start = self.started_at
         for name in ("detected_at", "acknowledged_at", "mitigated_at", "resolved_at"):
             value = getattr(self, name)

@@ -52,6 +52,10 @@ class IncidentReport:
     actor: str = ""
     notes: list["SourceNote"] = field(default_factory=list)
     extra_changes: dict = field(default_factory=dict)
+    # The source says the incident went back to `status` (reopened after a
+    # resolve, unacknowledged after an acknowledgement): applied when it is
+    # later than what is stored, unlike a late report of a lower status.
+    moves_back: bool = False
 
 
 @dataclass
@@ -138,6 +142,7 @@ def incident_upsert(
                 "url": report.url or "",
                 "commander": report.commander or "",
                 "source_updated_at": report.source_updated_at,
+                "moved_back_at": at if report.moves_back else None,
                 **{k: v for k, v in times.items() if v is not None},
             },
         )
@@ -173,10 +178,21 @@ def incident_upsert(
     )
 
 
+# What a move back undoes: a reopened incident is neither mitigated nor resolved
+# any more (its restore time runs again); the first acknowledgement stays (MTTA).
+CLEARED_BY_MOVE_BACK = ("mitigated_at", "resolved_at")
+
+
 def _update(incident, report, times, implied, delivery, service, repository, label, at):
-    newer = progress_key(report.status, report.source_updated_at) > progress_key(
-        incident.status, incident.source_updated_at
+    before_move_back = (
+        incident.moved_back_at is not None and at <= incident.moved_back_at
     )
+    if report.moves_back:
+        newer = at > (incident.source_updated_at or _EPOCH)
+    else:
+        newer = not before_move_back and progress_key(
+            report.status, report.source_updated_at
+        ) > progress_key(incident.status, incident.source_updated_at)
     changes: dict[str, list] = {}
 
     def change(name: str, value: object) -> None:
@@ -191,6 +207,8 @@ def _update(incident, report, times, implied, delivery, service, repository, lab
     for name, value in times.items():
         if value is None:
             continue
+        if (before_move_back or report.moves_back) and name in CLEARED_BY_MOVE_BACK:
+            continue
         current = getattr(incident, name)
         if current is None:
             change(name, value)
@@ -199,6 +217,15 @@ def _update(incident, report, times, implied, delivery, service, repository, lab
                 change(name, value)
         elif newer:
             change(name, value)
+    if newer and report.moves_back:
+        rank = STATUS_RANK.get(report.status, 0)
+        for name in CLEARED_BY_MOVE_BACK:
+            if getattr(incident, name) is not None and rank < STATUS_RANK.get(
+                name.removesuffix("_at"), 0
+            ):
+                changes[name] = [_iso(getattr(incident, name)), None]
+                setattr(incident, name, None)
+        incident.moved_back_at = at
     if newer:
         change("status", report.status)
         values = fit(
@@ -222,17 +249,33 @@ def _update(incident, report, times, implied, delivery, service, repository, lab
         incident.source_updated_at = (
             report.source_updated_at or incident.source_updated_at
         )
-    elif (
-        report.status != incident.status
-        and STATUS_RANK.get(report.status, 0) < STATUS_RANK[incident.status]
+    elif before_move_back and report.status != incident.status:
+        _entry(
+            incident,
+            at=at,
+            kind=TimelineKind.IGNORED,
+            actor=report.actor,
+            text=f"A report of status {report.status} (at {_iso(at)}) predates the "
+            f"move back to {incident.status} (at {_iso(incident.moved_back_at)}); "
+            "it is not applied.",
+            delivery=delivery,
+        )
+    elif report.status != incident.status and (
+        report.moves_back
+        or STATUS_RANK.get(report.status, 0) < STATUS_RANK[incident.status]
     ):
         _entry(
             incident,
             at=at,
             kind=TimelineKind.IGNORED,
             actor=report.actor,
-            text=f"A report of status {report.status} (at {_iso(at)}) came after "
-            f"the incident was {incident.status}; it does not move it back.",
+            text=(
+                f"A move back to {report.status} (at {_iso(at)}) predates the "
+                f"latest report ({incident.status}); it is not applied."
+                if report.moves_back
+                else f"A report of status {report.status} (at {_iso(at)}) came "
+                f"after the incident was {incident.status}; it does not move it back."
+            ),
             delivery=delivery,
         )
     added = notes_add(incident, report.notes, delivery=delivery)
@@ -244,6 +287,8 @@ def _update(incident, report, times, implied, delivery, service, repository, lab
     if "status" in changes:
         kind = TimelineKind.STATUS
         text = f"Status {changes['status'][0]} → {changes['status'][1]}"
+        if report.moves_back:
+            text += " (moved back by the source)"
     else:
         kind = TimelineKind.CHANGED
         text = "Changed " + ", ".join(sorted(changes))

@@ -351,6 +351,8 @@ PD_STATUS = {
     "resolved": IncidentStatus.RESOLVED,
 }
 PD_URGENCY = {"high": Severity.SEV2, "low": Severity.SEV4}
+# Events that say the incident went back: applied when later than what is stored.
+PD_MOVES_BACK = ("incident.reopened", "incident.unacknowledged")
 
 
 def parse_pagerduty(payload: dict) -> Parsed:
@@ -394,6 +396,7 @@ def parse_pagerduty(payload: dict) -> Parsed:
         source_updated_at=occurred,
         actor=f"PagerDuty: {actor}" if actor else "PagerDuty",
         extra_changes={"event": kind},
+        moves_back=kind in PD_MOVES_BACK,
     )
     return Parsed(
         reports=[report],

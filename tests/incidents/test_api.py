@@ -178,3 +178,39 @@ def test_the_openapi_document_names_each_senders_credentials(client):
         p["name"] for p in document["paths"]["/api/v1/incidents"]["post"]["parameters"]
     ]
     assert "Idempotency-Key" in names
+
+
+def test_an_explicit_reopen_moves_a_resolved_incident_back(client, domain):
+    headers = auth(domain)
+    at = T0.isoformat()
+    assert report(client, headers, status="resolved", updated_at=at).status_code == 201
+    # A late `triggered` without reopen: not applied (never backwards).
+    late = (T0 + timedelta(minutes=5)).isoformat()
+    assert (
+        report(client, headers, status="triggered", updated_at=late).json()["status"]
+        == "resolved"
+    )
+    # The same with reopen: the source says it went back.
+    reopened = report(client, headers, status="triggered", updated_at=late, reopen=True)
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "triggered"
+    incident = Incident.objects.get()
+    assert incident.resolved_at is None and incident.is_open
+    # A reopen older than what is stored changes nothing.
+    report(
+        client,
+        headers,
+        status="resolved",
+        updated_at=(T0 + timedelta(hours=1)).isoformat(),
+    )
+    stale = report(client, headers, status="triggered", updated_at=late, reopen=True)
+    assert stale.json()["status"] == "resolved"
+
+
+def test_a_reopen_to_resolved_is_a_422_that_says_why(client, domain):
+    response = report(client, auth(domain), status="resolved", reopen=True)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert (
+        "reopen moves an incident back to an open status" in response.json()["detail"]
+    )

@@ -3,6 +3,7 @@ answer, deduplicated, processed into incidents that never move backwards,
 unmapped ones kept and replayed after mapping."""
 
 import itertools
+import json
 import random
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from django.core.management import CommandError, call_command
 from dashboard.models import OutboxState, PermissionDenial
 from incidents.models import Incident, MonitorDelivery, TimelineEntry
 from incidents.services import monitors
-from tests.incidents.conftest import payload, process_all, send
+from tests.incidents.conftest import loads, payload, process_all, send
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +326,79 @@ def test_replay_monitor_deliveries_command(client, mapped, capsys):
         call_command("replay_monitor_deliveries", str(done.pk))
     with pytest.raises(CommandError, match="Give delivery ids"):
         call_command("replay_monitor_deliveries")
+
+
+REOPENED = "pagerduty_v3__incident.reopened.json"
+UNACKNOWLEDGED = "pagerduty_v3__incident.unacknowledged.json"
+
+
+def test_pagerduty_reopened_after_resolved_is_open_again(client, mapped):
+    for name in [*PD, REOPENED]:
+        assert send(client, "pagerduty", payload(name)).status_code == 202
+    assert set(process_all()) == {"done"}
+    incident = Incident.objects.get()
+    assert incident.status == "triggered" and incident.is_open
+    assert incident.resolved_at is None  # its restore time runs again
+    assert incident.acknowledged_at == T("2026-03-02T10:04:00Z")  # MTTA kept
+    assert incident.moved_back_at == T("2026-03-02T11:05:00Z")
+    entry = incident.timeline.filter(kind="status").latest("at")
+    assert entry.text == "Status resolved → triggered (moved back by the source)"
+    assert entry.changes["resolved_at"] == ["2026-03-02T10:42:00+00:00", None]
+
+
+@pytest.mark.parametrize(
+    "order",
+    list(itertools.permutations([PD[0], PD[1], PD[4], REOPENED])),
+    ids=lambda order: "-".join(n.split(".")[1][:5] for n in order),
+)
+def test_a_reopen_ends_open_whatever_order_the_events_arrive_in(client, mapped, order):
+    for name in order:
+        send(client, "pagerduty", payload(name))
+        process_all()
+    for delivery in MonitorDelivery.objects.filter(state="ignored"):
+        monitors.monitor_delivery_replay(delivery=delivery)
+    process_all()
+    incident = Incident.objects.get()
+    assert (incident.status, incident.resolved_at, incident.acknowledged_at) == (
+        "triggered",
+        None,
+        T("2026-03-02T10:04:00Z"),
+    )
+    # Resolved again later: resolved, at the new time.
+    resolved = loads(payload(PD[4]))
+    resolved["event"]["id"] = "01EVT000RESOLVEDAGAIN0007"
+    resolved["event"]["occurred_at"] = "2026-03-02T11:30:00Z"
+    send(client, "pagerduty", json.dumps(resolved).encode())
+    process_all()
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+    assert incident.resolved_at == T("2026-03-02T11:30:00Z")
+
+
+@pytest.mark.parametrize(
+    "order", list(itertools.permutations([PD[0], PD[1], UNACKNOWLEDGED]))
+)
+def test_pagerduty_unacknowledged_goes_back_to_triggered_in_any_order(
+    client, mapped, order
+):
+    for name in order:
+        send(client, "pagerduty", payload(name))
+        process_all()
+    incident = Incident.objects.get()
+    assert incident.status == "triggered"
+    assert incident.acknowledged_at == T("2026-03-02T10:04:00Z")
+
+
+def test_a_reopen_older_than_the_stored_resolve_changes_nothing(client, mapped):
+    resolved = loads(payload(PD[4]))
+    resolved["event"]["occurred_at"] = "2026-03-02T12:00:00Z"  # after the reopen
+    send(client, "pagerduty", payload(PD[0]))
+    send(client, "pagerduty", json.dumps(resolved).encode())
+    send(client, "pagerduty", payload(REOPENED))
+    process_all()
+    incident = Incident.objects.get()
+    assert incident.status == "resolved"
+    assert incident.resolved_at == T("2026-03-02T12:00:00Z")
+    assert incident.timeline.filter(
+        kind="ignored", text__contains="predates the latest report"
+    ).exists()
