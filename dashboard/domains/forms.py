@@ -58,6 +58,15 @@ class MemberRoleForm(forms.Form):
         return role
 
 
+class ReviewTokenForm(forms.Form):
+    """A reviewer's own `reviews` token (for reviewing from scripts or CI)."""
+
+    name = forms.CharField(
+        max_length=100,
+        help_text="Where you will use it, for example “review script”.",
+    )
+
+
 class TokenCreateForm(forms.Form):
     name = forms.CharField(
         max_length=100,

@@ -31,5 +31,15 @@ urlpatterns = [
         views.token_revoke,
         name="token-revoke",
     ),
+    path(
+        "d/<slug:slug>/review-tokens/",
+        views.review_token_create,
+        name="review-token-create",
+    ),
+    path(
+        "d/<slug:slug>/review-tokens/<int:pk>/revoke",
+        views.review_token_revoke,
+        name="review-token-revoke",
+    ),
     path("d/<slug:slug>/audit/", views.audit_log, name="audit-log"),
 ]

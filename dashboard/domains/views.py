@@ -76,8 +76,21 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
             repository=first_repository.full_name if first_repository else "owner/name",
             token=issued.plaintext if issued else "",
         )
+    if policy.Action.REVIEW_CHANGES in actions:
+        # Reviewers mint and revoke their own `reviews` tokens (they may not
+        # manage the domain's other tokens).
+        context["review_tokens"] = _own_review_tokens(request, domain)
+        context["review_token_form"] = forms.ReviewTokenForm()
     context.update(extra)
     return context
+
+
+def _own_review_tokens(request: HttpRequest, domain: Domain) -> list:
+    return [
+        t
+        for t in selectors.tokens_of(domain).filter(created_by=request.user)
+        if policy.TokenScope.REVIEWS in t.scopes
+    ]
 
 
 # --- Pages --------------------------------------------------------------------------
@@ -226,6 +239,49 @@ def token_revoke(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
         )
     messages.success(request, f"Token {token.prefix} ({token.name}) revoked.")
     return redirect(domain.get_absolute_url() + "#tokens")
+
+
+# --- A reviewer's own tokens ----------------------------------------------------------
+@domain_view(policy.Action.REVIEW_CHANGES)
+@require_POST
+def review_token_create(request: HttpRequest, domain: Domain) -> HttpResponse:
+    """A `reviews` token for the reviewer, its secret shown this once."""
+    form = forms.ReviewTokenForm(request.POST)
+    template = DETAIL + "#review-tokens" if request.htmx else DETAIL
+    if not form.is_valid():
+        context = _detail_context(request, domain, review_token_form=form)
+        return render(request, template, context, status=422)
+    try:
+        issued = services.ingest_token_create(
+            domain=domain,
+            name=form.cleaned_data["name"],
+            scopes=[policy.TokenScope.REVIEWS.value],
+            actor=request.user,
+        )
+    except services.TokenScopeRefused as exc:  # the role changed meanwhile
+        form.add_error(None, str(exc))
+        context = _detail_context(request, domain, review_token_form=form)
+        return render(request, template, context, status=422)
+    context = _detail_context(request, domain, review_issued=issued)
+    response = render(request, template, context, status=201)
+    add_never_cache_headers(response)
+    return response
+
+
+@domain_view(policy.Action.REVIEW_CHANGES)
+@require_POST
+def review_token_revoke(request: HttpRequest, domain: Domain, pk: int) -> HttpResponse:
+    """Only the reviewer's own tokens: another's is a 404 like a missing one."""
+    token = in_domain(
+        request,
+        selectors.tokens_of(domain).filter(created_by=request.user),
+        domain,
+        pk,
+        policy.Action.REVIEW_CHANGES,
+    )
+    services.ingest_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token {token.prefix} ({token.name}) revoked.")
+    return redirect(domain.get_absolute_url() + "#review-tokens")
 
 
 # --- Audit log ----------------------------------------------------------------------

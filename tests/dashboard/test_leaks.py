@@ -89,6 +89,16 @@ def _pk_in_a(url_name: str, world) -> int:
     repository = world.a.repositories.first()
     if "member" in url_name:
         return Membership.objects.filter(domain=world.a).first().pk
+    if url_name.startswith("review-token"):
+        from dashboard.domains.services import ingest_token_create
+
+        # A reviewer revokes only their own: the reviewer of A's token.
+        return ingest_token_create(
+            domain=world.a,
+            name="markera-review-token",
+            scopes=["reviews"],
+            actor=world.people["reviewer"],
+        ).token.pk
     if "token" in url_name:
         return IngestToken.objects.filter(domain=world.a).first().pk
     if url_name.startswith("run"):
