@@ -164,10 +164,11 @@ GITHUB_EVENT_LABELS = {
 }
 
 
-@domain_view(policy.Action.MANAGE_CI)
+@domain_view(policy.Action.MANAGE_SETTINGS)
 def domain_settings(request: HttpRequest, domain: Domain) -> HttpResponse:
     """Map repositories to the domain (GitHub deliveries of an unmapped one were
-    ignored: they are replayed at once) and how to set up GitHub's webhook."""
+    ignored: they are replayed at once) and how to set up GitHub's webhook.
+    Domain admins only (GET and POST): which repositories feed a domain is theirs."""
     form = RepositoryMapForm(request.POST or None)
     status = 200
     if request.method == "POST":
