@@ -27,8 +27,9 @@
   }
 
   // With hovermode "x unified" a click reports a point of every trace near
-  // that x: open the one drawn nearest the pointer (the scenario's line, the
-  // breach's ✕, the incident's marker), not whichever trace came first.
+  // that x, some without a link (a budget's dashed line): open the linked one
+  // drawn nearest the pointer (the line clicked, a breach's ✕, an event's
+  // marker on the overlaid top axis).
   function clicked(el, event) {
     var points = ((event && event.points) || []).filter(function (p) {
       return typeof p.customdata === "string" && p.customdata;
