@@ -1,5 +1,7 @@
-"""CI pages per domain: runs, a run, the deliveries ledger and its replays.
-Thin: restrict to the domain, read through selectors, render (htmx partials)."""
+"""CI pages per domain: runs, a run, the deliveries ledger and its replays, what
+CI measured (the performance samples and query plans behind the dashboard's
+chart points), the domain's settings. Thin: restrict to the domain, read
+through selectors, render (htmx partials)."""
 
 from datetime import UTC, datetime
 from urllib.parse import urlencode
