@@ -7,11 +7,14 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug incidents into what they are built on: ingestion's deployment and
-        push signals (the DORA facts), the dashboard's panel and demo data."""
+        push signals (the DORA facts), the dashboard's panel, overview column,
+        chart annotations and demo data."""
+        from dashboard.board.annotations import annotation_source_register
         from dashboard.board.overview import overview_column_register
         from dashboard.board.panels import panel_register
         from dashboard.signals import demo_loaded
         from incidents import (
+            annotations,
             demo,
             overview,
             panels,
@@ -28,4 +31,6 @@ class IncidentsConfig(AppConfig):
         )
         panel_register(panels.DORA, panels.INCIDENTS)
         overview_column_register(overview.INCIDENTS)
+        # Incidents are drawn on the domain's time charts.
+        annotation_source_register(annotations.INCIDENTS)
         demo_loaded.connect(demo.load, dispatch_uid="incidents.demo")

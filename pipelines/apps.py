@@ -9,6 +9,7 @@ class PipelinesConfig(AppConfig):
         """Plug the pipelines' packages into the platform they are built on: the
         dashboard's panels, rollups, exports and demo data, and the gates into
         ingestion's signals. Everything here is a function call to follow."""
+        from dashboard.board.annotations import annotation_source_register
         from dashboard.board.exports import exporter_register
         from dashboard.board.overview import overview_column_register
         from dashboard.board.panels import panel_register
@@ -30,6 +31,7 @@ class PipelinesConfig(AppConfig):
             pull_request_received,
             push_received,
         )
+        from pipelines.pins import annotations as pins_annotations
         from pipelines.pins import demo as pins_demo
         from pipelines.pins import overview as pins_overview
         from pipelines.pins import panels as pins_panels
@@ -61,6 +63,8 @@ class PipelinesConfig(AppConfig):
             pins_overview.PENDING_REVIEWS,
             drift_overview.DRIFT,
         )
+        # Pin moves are drawn on the domain's time charts.
+        annotation_source_register(pins_annotations.PIN_MOVES)
         panel_register(
             ingest_panels.CI_HEALTH,
             gates_panels.PERF,

@@ -8,6 +8,8 @@ draws them, so one cached figure serves both modes.
 
 import html
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString
@@ -115,6 +117,79 @@ def _draw_marks(chart: Chart, marks: list[dict]) -> None:
     )
 
 
+def _draw_annotations(chart: Chart, annotations: list[dict], x_range: list) -> None:
+    """The registered sources' events (incidents, pin moves: see
+    dashboard.board.annotations): a span shaded from its start to its end (to the
+    range's end while it lasts) or a dotted line, and a marker per event that
+    opens the page behind it. Markers sit in a row per source along the top of
+    the plot (an overlaid axis from 0 to 1), clear of the deployments' row at
+    the foot; one that began before the range sits at the range's start."""
+    if not annotations:
+        return
+    layout = chart.figure["layout"]
+    shapes = layout.setdefault("shapes", [])
+    layout["yaxis2"] = {
+        "overlaying": "y",
+        "range": [0, 1],
+        "visible": False,
+        "fixedrange": True,
+    }
+    start, end = x_range
+    for row, source in enumerate(annotations):
+        marks = source["marks"]
+        colours = [m.get("colour") or source["colour"] for m in marks]
+        for m, colour in zip(marks, colours, strict=True):
+            if "end" in m:
+                shapes.append(
+                    {
+                        "type": "rect",
+                        "xref": "x",
+                        "yref": "paper",
+                        "x0": max(m["t"], start),
+                        "x1": min(m["end"] or end, end),
+                        "y0": 0,
+                        "y1": 1,
+                        "fillcolor": colour,
+                        "opacity": 0.1,
+                        "line": {"width": 0},
+                        "layer": "below",
+                    }
+                )
+            else:
+                shapes.append(
+                    {
+                        "type": "line",
+                        "xref": "x",
+                        "yref": "paper",
+                        "x0": m["t"],
+                        "x1": m["t"],
+                        "y0": 0,
+                        "y1": 1,
+                        "line": {"color": colour, "width": 1, "dash": "dot"},
+                    }
+                )
+        chart.figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": plotly_text(source["name"]),
+                "yaxis": "y2",
+                "x": [max(m["t"], start) for m in marks],
+                "y": [0.96 - 0.08 * row] * len(marks),
+                "text": [plotly_text(m["label"]) for m in marks],
+                "customdata": [m.get("link") or "" for m in marks],
+                "cliponaxis": False,
+                "marker": {
+                    "symbol": source["symbol"],
+                    "size": 11,
+                    "color": colours,
+                    "line": {"width": 1, "color": "#FFFFFF"},
+                },
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        )
+
+
 def frame(chart_list: list[Chart], data: dict) -> list[Chart]:
     """Fit every time chart of a panel to the panel's range: the x axis spans the
     whole range (a lone point sits where it belongs, not alone in a 1 ms wide
@@ -125,8 +200,10 @@ def frame(chart_list: list[Chart], data: dict) -> list[Chart]:
         return chart_list
     hourly = step_s < 86_400
     marks = data.get("marks") or []
+    annotations = data.get("annotations") or []
     for chart in chart_list:
         _draw_marks(chart, marks)
+        _draw_annotations(chart, annotations, x_range)
         xaxis = chart.figure["layout"].setdefault("xaxis", {})
         xaxis.update(
             {
@@ -197,8 +274,9 @@ def line_chart(
             }
         )
         if s.get("link"):
-            # Clicking a point opens the page behind it (static/js/dashboard.js).
-            traces[-1]["customdata"] = [s["link"]] * len(s["x"])
+            # Clicking a point opens the page behind it (static/js/dashboard.js):
+            # the same page for every point, or that point's bucket of it.
+            traces[-1]["customdata"] = _point_links(s)
         all_x.extend(s["x"])
         rows.extend(
             [t, s["name"], None if v is None else round(v, 2)]
@@ -226,6 +304,27 @@ def line_chart(
     )
 
 
+def _point_links(s: dict) -> list[str]:
+    """A link per point: the series' link, narrowed to the point's bucket
+    (`from`, `to`; `drill=1`: a bucket of one commit opens that commit) when the
+    series says how wide a bucket is."""
+    if not s.get("bucket_s"):
+        return [s["link"]] * len(s["x"])
+    return [bucket_link(s["link"], t, s["bucket_s"]) for t in s["x"]]
+
+
+def bucket_link(link: str, start: str, width_s: int) -> str:
+    """`link` for the bucket [start, start + width) (ISO times, UTC)."""
+    begin = datetime.fromisoformat(start).astimezone(UTC)
+    end = begin + timedelta(seconds=width_s)
+    bounds = {
+        "from": begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "to": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "drill": 1,
+    }
+    return f"{link}{'&' if '?' in link else '?'}{urlencode(bounds)}"
+
+
 def _breach_traces(series: list[dict], rows: list[list[object]]) -> list[dict]:
     """A red ✕ on every bucket whose worst value broke its series' budget, at
     that worst value: a breach must not be averaged away by the bucket. The same
@@ -233,16 +332,19 @@ def _breach_traces(series: list[dict], rows: list[list[object]]) -> list[dict]:
     xs: list[str] = []
     ys: list[float] = []
     text: list[str] = []
+    links: list[str] = []
     for s in series:
         budget = s.get("budget")
         if budget is None:
             continue
         peaks = s.get("peaks") or s["y"]
-        for t, peak in zip(s["x"], peaks, strict=True):
+        point_links = _point_links(s) if s.get("link") else [""] * len(s["x"])
+        for t, peak, link in zip(s["x"], peaks, point_links, strict=True):
             if peak is not None and peak > budget:
                 xs.append(t)
                 ys.append(peak)
                 text.append(plotly_text(s["name"]))
+                links.append(link)
                 rows.append([t, f"{s['name']} over budget (worst)", round(peak, 2)])
     if not xs:
         return []
@@ -254,6 +356,8 @@ def _breach_traces(series: list[dict], rows: list[list[object]]) -> list[dict]:
             "x": xs,
             "y": ys,
             "text": text,
+            # The breach opens the bucket's samples too (the worst among them).
+            **({"customdata": links} if any(links) else {}),
             "marker": {"symbol": "x", "size": 12, "color": BUDGET_COLOUR},
             "hovertemplate": "%{text} over budget: %{y:,.0f}<extra></extra>",
         }
@@ -343,10 +447,15 @@ def ci_duration_chart(data: dict) -> Chart:
 
 
 def _against_budget(
-    groups: list[dict], value: str, budget: str, peak: str | None = None
+    groups: list[dict],
+    value: str,
+    budget: str,
+    peak: str | None = None,
+    step_s: int | None = None,
 ) -> list[dict]:
     """One line per group (scenario or query) with its budget drawn beside it;
-    `peak` names the bucket's worst value, checked against the budget."""
+    `peak` names the bucket's worst value, checked against the budget. A group's
+    `link` opens what was measured in a point's bucket (`step_s` wide)."""
     return [
         {
             "name": g["name"],
@@ -354,6 +463,8 @@ def _against_budget(
             "y": [p[value] for p in g["points"]],
             "peaks": [p.get(peak or value) for p in g["points"]],
             "budget": g.get(budget),
+            "link": g.get("link"),
+            "bucket_s": step_s,
         }
         for g in groups
     ]
@@ -366,7 +477,11 @@ def perf_p95_chart(data: dict) -> Chart:
         y_title="p95 (ms)",
         unit="ms",
         series=_against_budget(
-            data["scenarios"], "p95_ms", "p95_budget_ms", "p95_max_ms"
+            data["scenarios"],
+            "p95_ms",
+            "p95_budget_ms",
+            "p95_max_ms",
+            step_s=data.get("step_s"),
         ),
         value_format=",.0f",
     )
@@ -378,7 +493,12 @@ def perf_memory_chart(data: dict) -> Chart:
         title="Peak memory by scenario",
         y_title="Peak memory (MB)",
         unit="MB",
-        series=_against_budget(data["scenarios"], "memory_mb", "memory_budget_mb"),
+        series=_against_budget(
+            data["scenarios"],
+            "memory_mb",
+            "memory_budget_mb",
+            step_s=data.get("step_s"),
+        ),
         value_format=",.0f",
     )
 
@@ -389,7 +509,9 @@ def plan_cost_chart(data: dict) -> Chart:
         title="Query-plan total cost by query",
         y_title="Planner total cost",
         unit="",
-        series=_against_budget(data["queries"], "cost", "budget"),
+        series=_against_budget(
+            data["queries"], "cost", "budget", step_s=data.get("step_s")
+        ),
         value_format=",.0f",
     )
 

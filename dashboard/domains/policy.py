@@ -20,6 +20,10 @@ class Action(models.TextChoices):
     BROWSE = "browse_domain", "Browse the domain's pages"
     MANAGE_TOKENS = "manage_tokens", "Create and revoke ingest tokens"
     MANAGE_CI = "manage_ci", "Change CI settings"
+    MANAGE_SETTINGS = (
+        "manage_settings",
+        "Change the domain's settings (repositories, webhook setup)",
+    )
     TRIGGER_SCANS = "trigger_scans", "Trigger scans and replays"
     REVIEW_CHANGES = "review_changes", "Approve or reject prompt and model changes"
     PROPOSE_CHANGES = "propose_changes", "Propose prompt and model changes"
@@ -43,7 +47,9 @@ _ENGINEER = {
 }
 
 # Domain admins run the domain but do not review prompt/model changes: that stays
-# with reviewers, so approving is always a separate person's act.
+# with reviewers, so approving is always a separate person's act. The domain's
+# settings (which repositories feed it, the webhook's setup) are theirs alone:
+# mapping a repository decides whose CI lands in the domain.
 MATRIX: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({Action.BROWSE}),
     Role.ENGINEER: frozenset(_ENGINEER),
@@ -57,6 +63,7 @@ MATRIX: dict[str, frozenset[str]] = {
             Action.MANAGE_BUDGETS,
             Action.MANAGE_MEMBERS,
             Action.VIEW_AUDIT,
+            Action.MANAGE_SETTINGS,
         }
     ),
 }

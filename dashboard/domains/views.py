@@ -24,6 +24,8 @@ DOMAIN_PAGES = [
     ("Exports", "dash:export-list"),
     ("Settings", "pipelines:domain-settings"),
 ]
+# Pages only some roles may open: linked only for them (a link to a 403 is a trap).
+DOMAIN_PAGE_ACTIONS = {"pipelines:domain-settings": policy.Action.MANAGE_SETTINGS}
 
 
 def _can(actions: frozenset[str]) -> dict[str, bool]:
@@ -41,9 +43,11 @@ def _row_context(request: HttpRequest, domain: Domain, membership, **extra) -> d
     }
 
 
-def _domain_pages(domain: Domain) -> list[tuple[str, str]]:
+def _domain_pages(domain: Domain, actions: frozenset[str]) -> list[tuple[str, str]]:
     pages = []
     for label, name in DOMAIN_PAGES:
+        if DOMAIN_PAGE_ACTIONS.get(name, policy.Action.BROWSE) not in actions:
+            continue
         try:
             pages.append((label, reverse(name, kwargs={"slug": domain.slug})))
         except NoReverseMatch:
@@ -58,7 +62,7 @@ def _detail_context(request: HttpRequest, domain: Domain, **extra) -> dict:
     context = {
         "domain": domain,
         "can": _can(actions),
-        "pages": _domain_pages(domain),
+        "pages": _domain_pages(domain, actions),
         "services": domain.services.all(),
         "repositories": domain.repositories.all(),
         "members": members,

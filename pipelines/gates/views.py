@@ -20,6 +20,7 @@ from dashboard.platform.pagination import page_of
 from pipelines.gates import selectors
 from pipelines.gates.forms import FORMS, PerfBudgetForm, QueryPlanBudgetForm
 from pipelines.gates.services import budgets as budget_services
+from pipelines.ingest import selectors as selectors_ingest
 
 
 def _budgets_page(
@@ -131,7 +132,8 @@ def flaky_tests(request: HttpRequest, domain: Domain) -> HttpResponse:
 
 @domain_view(policy.Action.BROWSE)
 def commit_gates(request: HttpRequest, domain: Domain, sha: str) -> HttpResponse:
-    """A commit's gate verdicts: where GitHub's status links point."""
+    """A commit's gate verdicts (where GitHub's status links point) and what CI
+    measured at it (where the performance and query-plan chart points lead)."""
     repository = None
     full_name = request.GET.get("repository", "").strip()
     if full_name:
@@ -139,10 +141,16 @@ def commit_gates(request: HttpRequest, domain: Domain, sha: str) -> HttpResponse
     verdicts = selectors.verdicts_for_commit(
         domain, sha.lower(), repository
     ).prefetch_related("changes")
+    # What was measured at the commit: the page a chart point opens.
+    samples, plans = selectors_ingest.evidence_of_commit(
+        domain, sha.lower(), repository
+    )
     context = {
         "domain": domain,
         "sha": sha.lower(),
         "repository": repository,
         "verdicts": verdicts,
+        "samples": samples,
+        "plans": plans,
     }
     return render(request, "pipelines/commit_gates.html", context)

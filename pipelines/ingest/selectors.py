@@ -1,6 +1,8 @@
 """Reads for CI ingestion, already restricted: by the token's domain (API) or by
 a domain the user may browse (pages)."""
 
+from datetime import datetime
+
 from django.db import connections, router
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -9,6 +11,8 @@ from dashboard.platform.models import OutboxState
 from pipelines.ingest.models import (
     Job,
     Outcome,
+    PerfSample,
+    QueryPlan,
     Run,
     TestReport,
     TestResult,
@@ -143,3 +147,87 @@ def signature_refusals(limit: int = 20) -> list[PermissionDenial]:
             "-created_at", "-id"
         )[:limit]
     )
+
+
+# --- What CI measured: performance samples and query plans ------------------------
+EVIDENCE_SHOWN = 200
+
+
+def _measured(
+    queryset: QuerySet, since: datetime | None, until: datetime | None
+) -> QuerySet:
+    """Rows measured in [since, until): the time the dashboard's charts draw."""
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(created_at__lt=until)
+    return queryset
+
+
+def perf_samples_of(
+    domain: Domain,
+    *,
+    scenario: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[PerfSample]:
+    """The domain's performance samples (of one scenario), measured in the range:
+    what one point of the performance charts stands for."""
+    samples = PerfSample.objects.filter(domain=domain).select_related("repository")
+    if scenario:
+        samples = samples.filter(scenario=scenario)
+    return _measured(samples, since, until)
+
+
+def query_plans_of(
+    domain: Domain,
+    *,
+    query_name: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[QueryPlan]:
+    """The domain's query plans (of one named query), measured in the range,
+    without the plan documents themselves."""
+    plans = (
+        QueryPlan.objects.filter(domain=domain)
+        .select_related("repository")
+        .defer("plan")
+    )
+    if query_name:
+        plans = plans.filter(query_name=query_name)
+    return _measured(plans, since, until)
+
+
+def the_one_commit(evidence: QuerySet) -> tuple[str, str] | None:
+    """(repository full name, sha) when every row of `evidence` measured the same
+    commit; None when there are none or several (one query, at most two rows)."""
+    commits = list(
+        evidence.order_by()
+        .values_list("repository__full_name", "commit_sha")
+        .distinct()[:2]
+    )
+    return commits[0] if len(commits) == 1 else None
+
+
+def evidence_of_commit(
+    domain: Domain, sha: str, repository=None
+) -> tuple[list[PerfSample], list[QueryPlan]]:
+    """What CI measured at one commit of the domain (one repository's, when
+    given): its performance samples and query plans, each by its unique index
+    (repository, commit); the commit page shows them beside the verdicts."""
+    repositories = (
+        [repository.pk] if repository is not None else domain.repositories.values("pk")
+    )
+    by_commit = {"repository_id__in": repositories, "commit_sha": sha}
+    samples = list(
+        PerfSample.objects.filter(domain=domain, **by_commit)
+        .select_related("repository")
+        .order_by("repository__full_name", "scenario", "service")[:EVIDENCE_SHOWN]
+    )
+    plans = list(
+        QueryPlan.objects.filter(domain=domain, **by_commit)
+        .select_related("repository")
+        .defer("plan")
+        .order_by("repository__full_name", "query_name", "service")[:EVIDENCE_SHOWN]
+    )
+    return samples, plans

@@ -11,6 +11,8 @@ urlpatterns = [
     path("d/<slug:slug>/runs/", views.run_list, name="runs"),
     path("d/<slug:slug>/runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("d/<slug:slug>/deliveries/", views.delivery_list, name="deliveries"),
+    path("d/<slug:slug>/perf-samples/", views.perf_samples, name="perf-samples"),
+    path("d/<slug:slug>/query-plans/", views.query_plans, name="query-plans"),
     path("d/<slug:slug>/settings/", views.domain_settings, name="domain-settings"),
     path(
         "d/<slug:slug>/deliveries/<int:pk>/replay",

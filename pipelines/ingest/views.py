@@ -1,18 +1,25 @@
-"""CI pages per domain: runs, a run, the deliveries ledger and its replays.
-Thin: restrict to the domain, read through selectors, render (htmx partials)."""
+"""CI pages per domain: runs, a run, the deliveries ledger and its replays, what
+CI measured (the performance samples and query plans behind the dashboard's
+chart points), the domain's settings. Thin: restrict to the domain, read
+through selectors, render (htmx partials)."""
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from dashboard.domains import policy
 from dashboard.domains import services as domain_services
 from dashboard.domains.access import domain_view, may
 from dashboard.domains.models import Domain
 from dashboard.platform.pagination import page_of
+from dashboard.platform.problems import problem
 from pipelines.gates import selectors as selectors_gates
 from pipelines.ingest import selectors
 from pipelines.ingest.forms import RepositoryMapForm
@@ -150,6 +157,103 @@ def _replay(request, delivery: WebhookDelivery, *, redirect_to: tuple) -> HttpRe
     return redirect(name, *args)
 
 
+# --- What CI measured: the pages behind the performance and query-plan charts ------
+class BadBounds(ValueError):
+    pass
+
+
+def _moment(raw: str, field: str) -> datetime | None:
+    """`from`/`to` as ISO 8601 (a chart point's bucket bounds, or a day); naive
+    means UTC."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) > 40:
+            raise ValueError
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise BadBounds(
+            f"{field} must be a time in ISO 8601, e.g. 2026-11-29T09:00:00Z or "
+            f"2026-11-29; got {raw[:40]!r}."
+        ) from None
+
+
+def _bounds(request: HttpRequest) -> tuple[datetime | None, datetime | None]:
+    since = _moment(request.GET.get("from", ""), "from")
+    until = _moment(request.GET.get("to", ""), "to")
+    if since and until and since >= until:
+        raise BadBounds("from must be before to.")
+    return since, until
+
+
+# kind -> (the name's query parameter, the selector's keyword, page title)
+EVIDENCE_KINDS = {
+    "perf": ("scenario", "scenario", "Performance samples"),
+    "plans": ("query", "query_name", "Query plans"),
+}
+
+
+def _evidence(request: HttpRequest, domain: Domain, kind: str) -> HttpResponse:
+    """The samples (or plans) behind one chart point: one name, one bucket. From
+    a chart point (`drill=1`), a bucket that measured a single commit opens that
+    commit's page at once; several commits are listed, newest first."""
+    param, keyword, title = EVIDENCE_KINDS[kind]
+    name = request.GET.get(param, "").strip()[:200]
+    context = {"domain": domain, "kind": kind, "title": title, "param": param}
+    try:
+        since, until = _bounds(request)
+    except BadBounds as exc:
+        if request.htmx or "text/html" not in request.headers.get("Accept", ""):
+            return problem(400, str(exc))
+        since = until = None
+        context["bounds_error"] = str(exc)
+    select = selectors.perf_samples_of if kind == "perf" else selectors.query_plans_of
+    evidence = select(domain, since=since, until=until, **{keyword: name})
+    if request.GET.get("drill") == "1" and "bounds_error" not in context:
+        commit = selectors.the_one_commit(evidence)
+        if commit is not None:
+            full_name, sha = commit
+            url = reverse("gates:commit", args=[domain.slug, sha])
+            return redirect(f"{url}?{urlencode({'repository': full_name})}")
+    template = "pipelines/evidence.html"
+    if request.htmx:
+        template += "#evidence-rows"
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query.pop("drill", None)
+    context.update(
+        {
+            "name": name,
+            "since": since,
+            "until": until,
+            "page": page_of(request, evidence, ordering=("-created_at", "-id")),
+            "filter_query": query.urlencode(),
+        }
+    )
+    return render(
+        request,
+        template,
+        context,
+        status=400 if "bounds_error" in context else 200,
+    )
+
+
+@domain_view(policy.Action.BROWSE)
+@require_GET
+def perf_samples(request: HttpRequest, domain: Domain) -> HttpResponse:
+    return _evidence(request, domain, "perf")
+
+
+@domain_view(policy.Action.BROWSE)
+@require_GET
+def query_plans(request: HttpRequest, domain: Domain) -> HttpResponse:
+    return _evidence(request, domain, "plans")
+
+
 # --- Domain settings: repositories and the GitHub webhook -------------------------
 GITHUB_EVENT_LABELS = {
     "workflow_run": "Workflow runs",
@@ -164,10 +268,11 @@ GITHUB_EVENT_LABELS = {
 }
 
 
-@domain_view(policy.Action.MANAGE_CI)
+@domain_view(policy.Action.MANAGE_SETTINGS)
 def domain_settings(request: HttpRequest, domain: Domain) -> HttpResponse:
     """Map repositories to the domain (GitHub deliveries of an unmapped one were
-    ignored: they are replayed at once) and how to set up GitHub's webhook."""
+    ignored: they are replayed at once) and how to set up GitHub's webhook.
+    Domain admins only (GET and POST): which repositories feed a domain is theirs."""
     form = RepositoryMapForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -26,6 +26,30 @@
     return copy;
   }
 
+  // With hovermode "x unified" a click reports a point of every trace near
+  // that x, some without a link (a budget's dashed line): open the linked one
+  // drawn nearest the pointer (the line clicked, a breach's ✕, an event's
+  // marker on the overlaid top axis).
+  function clicked(el, event) {
+    var points = ((event && event.points) || []).filter(function (p) {
+      return typeof p.customdata === "string" && p.customdata;
+    });
+    if (points.length < 2 || !event.event || !el._fullLayout) { return points[0]; }
+    var box = el.getBoundingClientRect();
+    var size = el._fullLayout._size;
+    var px = event.event.clientX - box.left - size.l;
+    var py = event.event.clientY - box.top - size.t;
+    var best = points[0], bestDistance = Infinity;
+    points.forEach(function (p) {
+      if (!p.xaxis || !p.yaxis) { return; }
+      var dx = p.xaxis.l2p(p.xaxis.d2l(p.x)) - px;
+      var dy = p.yaxis.l2p(p.yaxis.d2l(p.y)) - py;
+      var distance = dx * dx + dy * dy;
+      if (distance < bestDistance) { best = p; bestDistance = distance; }
+    });
+    return best;
+  }
+
   function draw(root) {
     if (!window.Plotly) { return; }
     (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
@@ -40,7 +64,7 @@
         // opens the page behind it.
         el._drills = true;
         el.on("plotly_click", function (event) {
-          var point = event && event.points && event.points[0];
+          var point = clicked(el, event);
           var target = point && point.customdata;
           var panel = el.closest("[data-base]");
           if (typeof target === "string" && target && panel) {

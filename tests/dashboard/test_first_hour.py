@@ -78,14 +78,14 @@ def test_every_page_links_the_api_reference_and_a_favicon(client, world):
     assert client.get("/api/v1/docs").status_code == 200
 
 
-def test_an_engineer_maps_a_repository_and_its_ignored_deliveries_replay(client, world):
+def test_an_admin_maps_a_repository_and_its_ignored_deliveries_replay(client, world):
     ignored = WebhookDeliveryFactory(
         domain=None,
         repository=None,
         repository_full_name="acme/new-service",
         state="ignored",
     )
-    as_user(client, world.people["engineer"])
+    as_user(client, world.people["admin"])
     page = client.get(SETTINGS)
     assert page.status_code == 200
     text = page.content.decode()
@@ -117,6 +117,32 @@ def test_a_repository_of_another_domain_is_refused_with_the_reason(client, world
 def test_a_viewer_may_not_open_the_settings(client, world):
     as_user(client, world.people["viewer"])
     assert client.get(SETTINGS).status_code == 403
+
+
+def test_an_engineer_may_neither_open_nor_post_the_settings_nor_see_the_link(
+    client, world
+):
+    from dashboard.models import PermissionDenial
+
+    as_user(client, world.people["engineer"])
+    page = client.get(SETTINGS)
+    assert page.status_code == 403
+    assert page["Content-Type"].startswith("text/html")
+    assert "does not let you change the domain&#x27;s settings" in page.content.decode()
+    refused = client.post(SETTINGS, {"full_name": "acme/sneaky"})
+    assert refused.status_code == 403
+    assert not Repository.objects.filter(full_name="acme/sneaky").exists()
+    assert (
+        PermissionDenial.objects.filter(
+            action="manage_settings", status_code=403, path=SETTINGS
+        ).count()
+        == 2
+    )
+    domain_page = client.get(url("domain-detail", "alpha-zq")).content.decode()
+    assert 'href="/d/alpha-zq/runs/"' in domain_page  # the other pages are linked
+    assert SETTINGS not in domain_page
+    as_user(client, world.people["admin"])
+    assert SETTINGS in client.get(url("domain-detail", "alpha-zq")).content.decode()
 
 
 def test_the_settings_say_when_the_server_has_no_webhook_secret(

@@ -77,6 +77,10 @@ def test_the_policy_says_what_the_issue_says():
         "reviewer"
     )
     assert {"manage_slos", "manage_budgets", "manage_members"} <= can("admin")
+    # The domain's settings (repositories, webhook setup) are an admin's alone.
+    assert "manage_settings" in can("admin")
+    for role in ("viewer", "engineer", "reviewer"):
+        assert "manage_settings" not in can(role)
     for role in policy.Role:
         assert "browse_domain" in can(role)
 

@@ -326,6 +326,24 @@ class Builder:
                 url=f"https://github.com/acme/payments-api/pull/{i + 1}",
             )
 
+    def pin_moves(self, n: int):
+        """n pins, each rolling out with a started and an advanced stage, and
+        one more that served at once (the pin-move annotations' one query must
+        not grow with them)."""
+        from pipelines.pins.models import Pin, RolloutEvent
+        from tests.pins.factories import pin_world
+
+        for _ in range(n):
+            self.serial += 1
+            made = pin_world(
+                self.domain, self.repositories[0], pin_id=f"pin-{self.serial}-ü"
+            )
+            rollout = Pin.objects.get(pk=made["pin"]).rollouts.get()
+            for kind, pct in (("started", 5), ("advanced", 25)):
+                RolloutEvent.objects.create(
+                    rollout=rollout, kind=kind, traffic_pct=pct, text=f"{kind} {pct}%"
+                )
+
     def everything(self, n: int):
         runs = self.runs(n)
         self.drift(max(1, n // 2))
@@ -338,6 +356,7 @@ class Builder:
         self.flaky(n)
         self.slos(max(2, n // 2))
         self.incidents(max(1, n // 2))
+        self.pin_moves(max(1, n // 2))
         rollups_refresh()
         return runs
 

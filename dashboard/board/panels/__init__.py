@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from dashboard.board import charts
+from dashboard.board.annotations import annotations_for
 from dashboard.board.panels.common import (
     RANGES,
     TimeRange,
@@ -41,6 +42,10 @@ class Panel:
     # What the time of a point and of a table row is, said under the charts
     # ("when the run started"): every chart and table of a panel uses it.
     time_basis: str = ""
+    # Time charts that carry the domain's events (incidents, pin moves: the
+    # registered annotation sources, dashboard.board.annotations), read once
+    # per build and cached with the panel's data.
+    annotated: bool = False
 
     @property
     def template(self) -> str:
@@ -70,13 +75,16 @@ def panel_data(panel: Panel, domain: Domain, time_range: TimeRange) -> dict:
 def panel_build(panel: Panel, domain_id: int, time_range: TimeRange) -> dict:
     """Build the panel's data, stamped with when (shown as "as of hh:mm")."""
     now = timezone.now()
-    return {
+    data = {
         **panel.build(domain_id, time_range),
         "as_of": iso(now),
         # The charts' x axis: the whole range, whatever the data covers.
         "x_range": [iso(window(time_range, now)), iso(window_end(time_range, now))],
         "step_s": int(time_range.step.total_seconds()),
     }
+    if panel.annotated:
+        data["annotations"] = annotations_for(domain_id, time_range)
+    return data
 
 
 def panels_invalidate(domain_id: int) -> None:

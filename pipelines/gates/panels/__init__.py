@@ -11,6 +11,7 @@ PERF = Panel(
     perf.build,
     lambda d: [charts.perf_p95_chart(d), charts.perf_memory_chart(d)],
     time_basis="when the sample was measured",
+    annotated=True,
 )
 QUERY_PLANS = Panel(
     "query-plans",
@@ -19,6 +20,7 @@ QUERY_PLANS = Panel(
     query_plans.build,
     lambda d: [charts.plan_cost_chart(d)],
     time_basis="when the plan was measured",
+    annotated=True,
 )
 GATES = Panel("gates", "Gates", "panel.gates", gates.build, lambda d: [])
 FLAKY = Panel("flaky", "Flaky tests", "panel.flaky", flaky.build, lambda d: [])

@@ -3,6 +3,7 @@ each scenario's budget as a line, and the commits whose perf gate failed."""
 
 from collections import defaultdict
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import OuterRef, Subquery
 
@@ -105,6 +106,9 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
                 "name": name,
                 "p95_budget_ms": _budget_for(p95_budgets, name, "p95"),
                 "memory_budget_mb": _budget_for(memory_budgets, name, "memory"),
+                # Relative to the domain's page: the samples of this scenario
+                # (the chart adds each point's bucket: from, to).
+                "link": f"perf-samples/?{urlencode({'scenario': name})}",
                 "points": [
                     {
                         "t": iso(bucket),

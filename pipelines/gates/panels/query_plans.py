@@ -3,6 +3,7 @@ whose query-plan gate failed."""
 
 from collections import defaultdict
 from datetime import datetime
+from urllib.parse import urlencode
 
 from dashboard.board.panels.common import (
     TimeRange,
@@ -38,6 +39,8 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         {
             "name": name,
             "budget": _budget_for(budgets, name, "cost"),
+            # The plans of this query (the chart adds each point's bucket).
+            "link": f"query-plans/?{urlencode({'query': name})}",
             "points": [
                 {"t": iso(bucket), "plans": plans, "cost": round(cost, 2)}
                 for bucket, (plans, cost) in sorted(buckets.items())

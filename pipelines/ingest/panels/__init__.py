@@ -12,6 +12,7 @@ CI_HEALTH = Panel(
     lambda d: [charts.ci_pass_rate_chart(d), charts.ci_duration_chart(d)],
     more=ci_health.failing_runs_more,
     time_basis="when the run started",
+    annotated=True,
 )
 INGESTION = Panel(
     "ingestion",
