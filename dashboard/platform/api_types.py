@@ -6,6 +6,7 @@ stored in, so bad input is a 422 naming the field, never a database error (500).
 - timestamps ISO 8601 with an offset, between 1970 and 9999;
 - strings without NUL characters (PostgreSQL refuses them) and within max_length;
 - commit shas as 7 to 64 hexadecimal digits, lower-cased;
+- pin tags: a pin id as the pins file spells it, a pin version as 12 or 64 hex;
 - JSON documents (stored in jsonb) without NUL characters or non-finite numbers.
 
 `InputSchema` is the base of request bodies: a null or "" for an optional field
