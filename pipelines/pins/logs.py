@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import structlog
 
-from pipelines.pins.models import PinVersion
+from pipelines.pins.models import PinVersion, Proposal, Rollout
 
 
 def version_tags(version: PinVersion) -> list[str]:
@@ -41,3 +41,27 @@ def pin_log_context(
     """Every log line inside carries the pin's id and version."""
     with structlog.contextvars.bound_contextvars(**pin_fields([(pin_id, pin_version)])):
         yield
+
+
+def task_pin_bind(*, rollout_id: int | None = None, proposal_id: int | None = None):
+    """In a task about one pin: bind its id and version for the rest of the
+    task, its retry and failure lines included (the task's context is cleared
+    when it ends, config/celery.py)."""
+    fields: dict[str, str] | None = None
+    if rollout_id is not None:
+        found = (
+            Rollout.objects.filter(pk=rollout_id)
+            .values_list("pin__pin_id", "to_version__content_hash")
+            .first()
+        )
+        fields = pin_fields([found]) if found else None
+    elif proposal_id is not None:
+        proposal = (
+            Proposal.objects.filter(pk=proposal_id).only("pin_id", "draft").first()
+        )
+        if proposal is not None and proposal.pin_id:
+            fields = pin_fields(
+                [(proposal.pin_id, (proposal.draft or {}).get("version"))]
+            )
+    if fields:
+        structlog.contextvars.bind_contextvars(**fields)

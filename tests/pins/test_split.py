@@ -286,3 +286,22 @@ def test_a_review_log_line_names_the_version_under_review(world, people, json_li
     after = ProposalPin.objects.get(proposal=proposal).after
     [line] = [x for x in json_lines() if x["event"] == "pin proposal reviewed"]
     assert (line["pin_id"], line["pin_version"]) == (PIN, after.short)
+
+
+def test_a_pin_task_failing_for_good_logs_its_pin(world, json_lines, settings):
+    """The revert task cannot reach GitHub (no token): its failure lines (the
+    dead letter's, Celery's own) carry the pin it was about."""
+    from pipelines.pins.tasks import pins_revert_open_task
+
+    settings.GITHUB_TOKEN = ""
+    rollout = world["rollout"]
+    pins_revert_open_task.apply(args=[rollout.pk])
+    lines = json_lines()
+    failed = [
+        line for line in lines if line.get("task_name") == pins_revert_open_task.name
+    ]
+    assert failed, lines
+    assert all(
+        (line["pin_id"], line["pin_version"]) == (PIN, rollout.to_version.short)
+        for line in failed
+    ), failed

@@ -70,3 +70,26 @@ def test_the_openapi_document_describes_the_tags(client):
         fields["pin_version"]
     )
     assert "pin_version" in schema["PerfSampleOut"]["properties"]
+
+
+def test_the_perf_gate_judges_each_version_and_names_the_one_that_broke(api, ci_domain):
+    from dashboard.domains.models import Repository
+    from pipelines.gates.models import PerfBudget
+    from pipelines.gates.services.gates import perf_verdict
+
+    PerfBudget.objects.create(domain=ci_domain, p95_ms_max=350)
+    api.post("/api/v1/perf", perf_body(pin_id="summary", pin_version=STABLE))
+    api.post(
+        "/api/v1/perf",
+        perf_body(pin_id="summary", pin_version=CANDIDATE, p95_ms=400, p99_ms=500),
+    )
+    sample = PerfSample.objects.first()
+    repository = Repository.objects.get(pk=sample.repository_id)
+    verdict = perf_verdict(repository, sample.commit_sha)
+    assert verdict.state == "failure"
+    assert f"(summary@{CANDIDATE[:12]})" in verdict.description
+    assert f"summary@{STABLE}" not in verdict.description
+    judged = {
+        (s["pin_version"], bool(s["violations"])) for s in verdict.details["samples"]
+    }
+    assert judged == {(STABLE, False), (CANDIDATE, True)}
