@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Trunc
 
 from dashboard.domains.models import Domain
 from slos import maths
@@ -403,11 +403,18 @@ def pin_tagged_counts(
     ]
 
 
-def pin_tagged_hours(
-    *, slo_id: int, pin_id: str, versions: list[str], since: datetime, until: datetime
+def pin_tagged_buckets(
+    *,
+    slo_id: int,
+    pin_id: str,
+    versions: list[str],
+    since: datetime,
+    until: datetime,
+    bucket: str = "hour",
 ) -> list[tuple[datetime, str, int, int]]:
-    """(hour start, pin version, Σgood, Σtotal) of one SLO's tagged points,
-    since < ts ≤ until, by the hour their ts falls in (a chart's buckets)."""
+    """(bucket start, pin version, Σgood, Σtotal) of one SLO's tagged points,
+    since < ts ≤ until, by the UTC `bucket` ("minute" or "hour") their ts
+    falls in (a chart's buckets)."""
     return list(
         SliPoint.objects.filter(
             slo_id=slo_id,
@@ -416,11 +423,11 @@ def pin_tagged_hours(
             ts__gt=since,
             ts__lte=until,
         )
-        .annotate(hour=TruncHour("ts", tzinfo=UTC))
-        .values("hour", "pin_version")
+        .annotate(start=Trunc("ts", bucket, tzinfo=UTC))
+        .values("start", "pin_version")
         .annotate(good_sum=Sum("good"), total_sum=Sum("total"))
-        .order_by("hour", "pin_version")
-        .values_list("hour", "pin_version", "good_sum", "total_sum")
+        .order_by("start", "pin_version")
+        .values_list("start", "pin_version", "good_sum", "total_sum")
     )
 
 

@@ -42,8 +42,9 @@ def rollout_chart(rollout: Rollout) -> Chart:
 
 def split_charts(split: PinSplit) -> list[Chart]:
     """The split's two figures, over the same window as its table: each
-    tagged sample's p95 by scenario and version, and the error rate per hour
-    of one SLO (the guard's when it has tagged points) by version."""
+    tagged sample's p95 by scenario and version, and the error rate per
+    minute or hour of one SLO (the guard's when it has tagged points) by
+    version."""
     rollout = split.rollout
     latency: dict[tuple[str, str], dict[str, list]] = {}
     for scenario, role, created_at, p95 in split.p95_points:
@@ -65,13 +66,14 @@ def split_charts(split: PinSplit) -> list[Chart]:
         ],
     )
     errors: dict[str, dict[str, list]] = {}
-    for hour, role, good, total in split.error_hours:
+    for hour, role, good, total in split.error_buckets:
         series = errors.setdefault(role, {"x": [], "y": []})
         series["x"].append(hour.isoformat())
         series["y"].append(100.0 * (total - good) / total if total else None)
     error_chart = line_chart(
         key=f"split-errors-{rollout.pk}",
-        title=f"Error rate by version: {split.error_chart_slo or 'no SLI points'}",
+        title=f"Error rate per {split.bucket} by version: "
+        f"{split.error_chart_slo or 'no SLI points'}",
         y_title="Errors (%)",
         unit="%",
         value_format=".3f",

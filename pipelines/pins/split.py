@@ -8,7 +8,7 @@ as_of being when it finished or now. Four queries whatever the number of
 samples and points."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from statistics import median
 
 from django.utils import timezone
@@ -16,12 +16,13 @@ from django.utils import timezone
 from pipelines.ingest.models import PerfSample
 from pipelines.pins.logs import version_tags
 from pipelines.pins.models import PinVersion, Rollout
-from slos.selectors import pin_tagged_counts, pin_tagged_hours
+from slos.selectors import pin_tagged_buckets, pin_tagged_counts
 
 ROLES = ("stable", "candidate")
 # The newest samples a split reads (a rollout runs hours to days; CI measures a
 # few scenarios per commit): beyond it the table says it read only these.
 MAX_SAMPLES = 5_000
+MINUTE_BUCKETS_UP_TO = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,9 @@ class PinSplit:
     errors: list[ErrorRow] = field(default_factory=list)
     # For the charts: each sample's p95 over time, and one SLO's error rate per hour.
     p95_points: list[tuple[str, str, datetime, float]] = field(default_factory=list)
-    error_hours: list[tuple[datetime, str, int, int]] = field(default_factory=list)
+    error_buckets: list[tuple[datetime, str, int, int]] = field(default_factory=list)
     error_chart_slo: str = ""
+    bucket: str = "hour"  # of error_buckets: "minute" or "hour"
     truncated: bool = False
 
     @property
@@ -172,22 +174,25 @@ def rollout_split(rollout: Rollout, *, now: datetime | None = None) -> PinSplit:
         )
     split.errors = sorted(by_slo.values(), key=lambda r: (not r.guard, r.slo_name))
 
-    # 3. One SLO's errors per hour for the chart: the guard's, else the first.
+    # 3. One SLO's errors over time for the chart: the guard's, else the
+    # first; by minute for a rollout of up to three hours, else by hour.
     if split.errors:
         charted = split.errors[0]
         split.error_chart_slo = charted.slo_name
+        split.bucket = "minute" if as_of - since <= MINUTE_BUCKETS_UP_TO else "hour"
         hours: dict[tuple[datetime, str], list[int]] = {}
-        for hour, tag, good, total in pin_tagged_hours(
+        for hour, tag, good, total in pin_tagged_buckets(
             slo_id=charted.slo_id,
             pin_id=pin.pin_id,
             versions=tags,
             since=since,
             until=as_of,
+            bucket=split.bucket,
         ):
             sums = hours.setdefault((hour, role_of[tag]), [0, 0])
             sums[0] += int(good)
             sums[1] += int(total)
-        split.error_hours = [
+        split.error_buckets = [
             (hour, role, good, total)
             for (hour, role), (good, total) in sorted(hours.items())
         ]

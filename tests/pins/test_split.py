@@ -114,12 +114,30 @@ def test_the_split_agrees_with_the_raw_rows(world):
     assert (errors.cells["stable"].bad, errors.cells["stable"].total) == (25, 2000)
     assert (errors.cells["candidate"].bad, errors.cells["candidate"].total) == (15, 100)
     assert errors.cells["candidate"].error_rate == pytest.approx(0.15)
-    # The chart's hours sum to the table's totals: one window for both.
-    for role in ("stable", "candidate"):
-        hours = [(g, t) for _, r, g, t in split.error_hours if r == role]
-        assert sum(t for _, t in hours) == errors.cells[role].total
-        assert sum(t - g for g, t in hours) == errors.cells[role].bad
+    # The chart's buckets sum to the table's totals: one window for both.
+    assert split.bucket == "minute"  # a rollout of two hours
+    assert_buckets_agree(split, errors)
     assert len(split.p95_points) == 5
+
+
+def assert_buckets_agree(split, errors) -> None:
+    for role in ("stable", "candidate"):
+        buckets = [(g, t) for _, r, g, t in split.error_buckets if r == role]
+        assert sum(t for _, t in buckets) == errors.cells[role].total
+        assert sum(t - g for g, t in buckets) == errors.cells[role].bad
+
+
+def test_a_longer_rollout_is_charted_by_the_hour_and_still_agrees(world):
+    seed(world)
+    rollout = world["rollout"]
+    rollout.created_at = timezone.now() - timedelta(hours=5)
+    split = rollout_split(rollout)
+    [errors] = split.errors
+    # The point three hours old counts now: the window starts five hours ago.
+    assert (errors.cells["candidate"].bad, errors.cells["candidate"].total) == (65, 150)
+    assert split.bucket == "hour"
+    assert all(start.minute == 0 for start, *_ in split.error_buckets)
+    assert_buckets_agree(split, errors)
 
 
 def test_the_pin_and_proposal_pages_show_the_split(client, domain, world, people):
