@@ -79,7 +79,7 @@ class PinSplit:
     p95_points: list[tuple[str, str, datetime, float]] = field(default_factory=list)
     error_buckets: list[tuple[datetime, str, int, int]] = field(default_factory=list)
     error_chart_slo: str = ""
-    bucket: str = "hour"  # of error_buckets: "minute" or "hour"
+    bucket: str = "hour"  # of error_buckets: "5 minutes" or "hour"
     truncated: bool = False
 
     @property
@@ -175,21 +175,25 @@ def rollout_split(rollout: Rollout, *, now: datetime | None = None) -> PinSplit:
     split.errors = sorted(by_slo.values(), key=lambda r: (not r.guard, r.slo_name))
 
     # 3. One SLO's errors over time for the chart: the guard's, else the
-    # first; by minute for a rollout of up to three hours, else by hour.
+    # first; per 5 minutes for a rollout of up to three hours (at most 180
+    # minute rows per version, folded here), else per hour.
     if split.errors:
         charted = split.errors[0]
         split.error_chart_slo = charted.slo_name
-        split.bucket = "minute" if as_of - since <= MINUTE_BUCKETS_UP_TO else "hour"
+        short = as_of - since <= MINUTE_BUCKETS_UP_TO
+        split.bucket = "5 minutes" if short else "hour"
         hours: dict[tuple[datetime, str], list[int]] = {}
-        for hour, tag, good, total in pin_tagged_buckets(
+        for start, tag, good, total in pin_tagged_buckets(
             slo_id=charted.slo_id,
             pin_id=pin.pin_id,
             versions=tags,
             since=since,
             until=as_of,
-            bucket=split.bucket,
+            bucket="minute" if short else "hour",
         ):
-            sums = hours.setdefault((hour, role_of[tag]), [0, 0])
+            if short:
+                start = start.replace(minute=start.minute - start.minute % 5)
+            sums = hours.setdefault((start, role_of[tag]), [0, 0])
             sums[0] += int(good)
             sums[1] += int(total)
         split.error_buckets = [

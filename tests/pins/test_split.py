@@ -115,7 +115,8 @@ def test_the_split_agrees_with_the_raw_rows(world):
     assert (errors.cells["candidate"].bad, errors.cells["candidate"].total) == (15, 100)
     assert errors.cells["candidate"].error_rate == pytest.approx(0.15)
     # The chart's buckets sum to the table's totals: one window for both.
-    assert split.bucket == "minute"  # a rollout of two hours
+    assert split.bucket == "5 minutes"  # a rollout of two hours
+    assert all(start.minute % 5 == 0 for start, *_ in split.error_buckets)
     assert_buckets_agree(split, errors)
     assert len(split.p95_points) == 5
 
@@ -323,3 +324,57 @@ def test_a_pin_task_failing_for_good_logs_its_pin(world, json_lines, settings):
         (line["pin_id"], line["pin_version"]) == (PIN, rollout.to_version.short)
         for line in failed
     ), failed
+
+
+def test_the_split_reads_tagged_rows_through_their_partial_indexes(world):
+    """Among 40,000 untagged points and 5,000 untagged samples, the split's
+    queries find the few tagged rows through sli_point_pin_idx and
+    perf_pin_idx, never by scanning the tables."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support.explain import plan_nodes_of_sql
+
+    seed(world)
+    rollout = world["rollout"]
+    slo = Slo.objects.get(domain=rollout.domain, name="checkout-latency")
+    start = timezone.now() - timedelta(days=30)
+    SliPoint.objects.bulk_create(
+        SliPoint(slo=slo, ts=start + timedelta(minutes=m), good=9, total=10)
+        for m in range(40_000)
+    )
+    repository = world["repository"]
+    PerfSample.objects.bulk_create(
+        PerfSample(
+            domain=repository.domain,
+            repository=repository,
+            commit_sha=f"{i:040x}",
+            scenario=f"s{i % 20}",
+            p50_ms=1,
+            p95_ms=2,
+            p99_ms=3,
+            sample_count=1,
+        )
+        for i in range(10_000, 15_000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE slos_slipoint")
+        cursor.execute("ANALYZE pipelines_perfsample")
+    with CaptureQueriesContext(connection) as captured:
+        rollout_split(rollout)
+    reads = {
+        table: [q["sql"] for q in captured.captured_queries if table in q["sql"]]
+        for table in ("pipelines_perfsample", "slos_slipoint")
+    }
+    assert len(reads["pipelines_perfsample"]) == 1
+    assert len(reads["slos_slipoint"]) == 2
+    for table, index in (
+        ("pipelines_perfsample", "perf_pin_idx"),
+        ("slos_slipoint", "sli_point_pin_idx"),
+    ):
+        for sql in reads[table]:
+            nodes = plan_nodes_of_sql(sql)
+            used = {n.get("Index Name") for n in nodes}
+            scans = {(n["Node Type"], n.get("Relation Name")) for n in nodes}
+            assert index in used, (sql, nodes)
+            assert ("Seq Scan", table) not in scans, (sql, nodes)
