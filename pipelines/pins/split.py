@@ -4,7 +4,7 @@ version it started from; candidate, the one it rolls out) since it started.
 Latency comes from the performance samples tagged with the pin, errors from
 the SLI points tagged with it (POST /api/v1/perf and /api/v1/sli with
 `pin_id`/`pin_version`). One window for everything: (rollout start, as_of],
-as_of being when it finished or now. Four queries whatever the number of
+as_of being when it finished or now. Three queries whatever the number of
 samples and points."""
 
 from dataclasses import dataclass, field
