@@ -77,7 +77,8 @@ def seed() -> datetime:
         if cursor.fetchone() is None:
             Slo.objects.filter(domain=domain).delete()
             cursor.execute(
-                "ALTER TABLE slos_slipoint ADD CONSTRAINT uniq_sli_point UNIQUE (slo_id, ts)"
+                "ALTER TABLE slos_slipoint ADD CONSTRAINT uniq_sli_point "
+                "UNIQUE (slo_id, ts, pin_id, pin_version)"
             )
     points = SliPoint.objects.filter(slo__domain=domain)
     if (
@@ -122,7 +123,8 @@ def seed() -> datetime:
             )
             log(f"  {start + len(chunk)}/{COUNT} SLOs")
         cursor.execute(
-            "ALTER TABLE slos_slipoint ADD CONSTRAINT uniq_sli_point UNIQUE (slo_id, ts)"
+            "ALTER TABLE slos_slipoint ADD CONSTRAINT uniq_sli_point "
+            "UNIQUE (slo_id, ts, pin_id, pin_version)"
         )
         cursor.execute(
             """

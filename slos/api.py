@@ -130,7 +130,9 @@ def slo_alerts(request: HttpRequest, slo_id: int):
     summary="Record SLI points (good/total or bad/total per interval)",
 )
 def sli_record(request: HttpRequest, payload: SliIn):
-    """Up to 10,000 points a call; a point for a `ts` already stored replaces it."""
+    """Up to 10,000 points a call; a point for a `ts` already stored (with the
+    same `pin_id` and `pin_version`) replaces it. Points tagged with a pin
+    version let the pin's page split errors by version during a rollout."""
     slo = selectors.slos_of(request.domain).filter(name=payload.slo).first()
     if slo is None:
         raise ApiProblem(
@@ -141,7 +143,13 @@ def sli_record(request: HttpRequest, payload: SliIn):
     written = services.sli_points_record(
         slo=slo,
         points=[
-            services.SliCounts(ts=p.ts, good=p.good_events, total=p.total)
+            services.SliCounts(
+                ts=p.ts,
+                good=p.good_events,
+                total=p.total,
+                pin_id=p.pin_id or "",
+                pin_version=p.pin_version or "",
+            )
             for p in payload.points
         ],
     )

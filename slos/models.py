@@ -51,24 +51,43 @@ class Slo(models.Model):
 
 
 class SliPoint(models.Model):
-    """Good and total events of one interval ending at `ts`; one per (slo, ts):
-    a repeat replaces it."""
+    """Good and total events of one interval ending at `ts`; one per (slo, ts,
+    pin_id, pin_version): a repeat replaces it.
 
-    # The unique (slo, ts) index serves every read by SLO; no second index.
+    A point may be tagged with the model or prompt pin (and its version) that
+    served the events, so a rollout's stable and candidate versions each report
+    their own counts for the same interval. The SLO counts every point: the
+    tags only split them ("" = not tagged; "" rather than NULL because NULLs
+    never collide in a unique index, and a repeat must replace)."""
+
+    # The unique (slo, ts, …) index serves every read by SLO; no second index.
     slo = models.ForeignKey(
         Slo, on_delete=models.CASCADE, related_name="points", db_index=False
     )
     ts = models.DateTimeField()
     good = models.BigIntegerField()
     total = models.BigIntegerField()
+    pin_id = models.CharField(max_length=100, blank=True, default="", db_default="")
+    pin_version = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["slo", "ts"], name="uniq_sli_point"),
+            models.UniqueConstraint(
+                fields=["slo", "ts", "pin_id", "pin_version"], name="uniq_sli_point"
+            ),
             models.CheckConstraint(
                 condition=models.Q(good__gte=0, total__gte=models.F("good")),
                 name="sli_point_counts",
             ),
+        ]
+        indexes = [
+            # A pin's points during its rollout (pipelines/pins/split.py); only
+            # tagged points are in it, so untagged writes pay nothing.
+            models.Index(
+                fields=["pin_id", "ts"],
+                condition=~models.Q(pin_id=""),
+                name="sli_point_pin_idx",
+            )
         ]
 
     def __str__(self) -> str:

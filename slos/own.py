@@ -133,7 +133,9 @@ def own_slis_flush(*, before: datetime | None = None) -> int:
                 total = counts.get(own.total, 0)
                 if not total:
                     continue
-                earlier = SliPoint.objects.filter(slo=slo, ts=ts).first()
+                earlier = SliPoint.objects.filter(
+                    slo=slo, ts=ts, pin_id="", pin_version=""
+                ).first()
                 sli_points_record(
                     slo=slo,
                     points=[

@@ -10,7 +10,10 @@ from dashboard.platform.api_types import (
     InputSchema,
     IsoDatetime,
     NonNegativeInt64,
+    PinId,
+    PinVersionTag,
     Text,
+    pin_tag_check,
 )
 from slos.models import Slo, SloAlert
 from slos.selectors import SloStatus
@@ -24,6 +27,23 @@ class SliPointIn(InputSchema):
     total: NonNegativeInt64
     good: NonNegativeInt64 | None = None
     bad: NonNegativeInt64 | None = None
+    pin_id: PinId | None = Field(
+        default=None,
+        description="The model or prompt pin that served these events (its id "
+        "in the pins file), to split errors by pin version during a rollout.",
+    )
+    pin_version: PinVersionTag | None = Field(
+        default=None,
+        description="The pin's version that served them: the 64 hex digits of "
+        "`version` in GET /api/v1/pins/{owner}/{name}/{pin_id}/current, or their "
+        "first 12. Needs `pin_id`. Stable and candidate points of one `ts` are "
+        "two points; the SLO counts both.",
+    )
+
+    @model_validator(mode="after")
+    def _pin(self) -> Self:
+        pin_tag_check(self.pin_id, self.pin_version)
+        return self
 
     @model_validator(mode="after")
     def _counts(self) -> Self:

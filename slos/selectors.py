@@ -3,10 +3,11 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Trunc
 
 from dashboard.domains.models import Domain
 from slos import maths
@@ -26,10 +27,14 @@ def slo_series(
     alert window when that is longer (a 7-day SLO still has a 3-day window)."""
     if reach is None:
         reach = max(timedelta(seconds=slo.window_seconds), ALERT_REACH)
+    # The points of one ts (a rollout's pin versions each send theirs) are one
+    # point of the series: their sum, as the hourly sums and windows count them.
     rows = (
         SliPoint.objects.filter(slo=slo, ts__gt=at - reach, ts__lte=at)
+        .values("ts")
+        .annotate(good_sum=Sum("good"), total_sum=Sum("total"))
         .order_by("ts")
-        .values_list("ts", "good", "total")
+        .values_list("ts", "good_sum", "total_sum")
     )
     return maths.Series(maths.Point(ts, float(g), float(t)) for ts, g, t in rows)
 
@@ -347,3 +352,95 @@ def slo_overview_many(domain_ids: list[int], *, at: datetime) -> dict[int, dict]
             entry["firing"] += 1
             entry["pages"] += severity == "page"
     return result
+
+
+# --- Points tagged with a model or prompt pin -----------------------------------------
+# slos knows nothing of pins: a tag is two strings the application sent with its
+# points (pipelines/pins reads them to split a rollout's errors by version).
+@dataclass(frozen=True)
+class PinTaggedCounts:
+    slo_id: int
+    slo_name: str
+    pin_version: str
+    points: int
+    good: int
+    total: int
+
+
+def pin_tagged_counts(
+    *,
+    domain_id: int,
+    pin_id: str,
+    versions: list[str],
+    since: datetime,
+    until: datetime,
+) -> list[PinTaggedCounts]:
+    """Σgood, Σtotal and the number of points per (SLO, pin version) of the
+    domain's points tagged `pin_id` with one of `versions`, since < ts ≤ until.
+    One query (the partial index over tagged points)."""
+    rows = (
+        SliPoint.objects.filter(
+            slo__domain_id=domain_id,
+            pin_id=pin_id,
+            pin_version__in=versions,
+            ts__gt=since,
+            ts__lte=until,
+        )
+        .values("slo_id", "slo__name", "pin_version")
+        .annotate(points=Count("id"), good_sum=Sum("good"), total_sum=Sum("total"))
+        .order_by("slo__name", "pin_version")
+    )
+    return [
+        PinTaggedCounts(
+            slo_id=row["slo_id"],
+            slo_name=row["slo__name"],
+            pin_version=row["pin_version"],
+            points=row["points"],
+            good=int(row["good_sum"]),
+            total=int(row["total_sum"]),
+        )
+        for row in rows
+    ]
+
+
+def pin_tagged_buckets(
+    *,
+    slo_id: int,
+    pin_id: str,
+    versions: list[str],
+    since: datetime,
+    until: datetime,
+    bucket: str = "hour",
+) -> list[tuple[datetime, str, int, int]]:
+    """(bucket start, pin version, Σgood, Σtotal) of one SLO's tagged points,
+    since < ts ≤ until, by the UTC `bucket` ("minute" or "hour") their ts
+    falls in (a chart's buckets)."""
+    return list(
+        SliPoint.objects.filter(
+            slo_id=slo_id,
+            pin_id=pin_id,
+            pin_version__in=versions,
+            ts__gt=since,
+            ts__lte=until,
+        )
+        .annotate(start=Trunc("ts", bucket, tzinfo=UTC))
+        .values("start", "pin_version")
+        .annotate(good_sum=Sum("good"), total_sum=Sum("total"))
+        .order_by("start", "pin_version")
+        .values_list("start", "pin_version", "good_sum", "total_sum")
+    )
+
+
+def pin_version_window_counts(
+    slo: Slo, *, pin_id: str, versions: list[str], at: datetime, window: timedelta
+) -> maths.Counts:
+    """Σgood and Σtotal of the SLO's points tagged with one of `versions` of
+    `pin_id`, at − window < ts ≤ at (a rollout guard's candidate burn)."""
+    sums = SliPoint.objects.filter(
+        slo=slo,
+        pin_id=pin_id,
+        pin_version__in=versions,
+        ts__gt=at - window,
+        ts__lte=at,
+    ).aggregate(good_sum=Sum("good"), total_sum=Sum("total"))
+    return maths.Counts(float(sums["good_sum"] or 0), float(sums["total_sum"] or 0))

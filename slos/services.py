@@ -172,6 +172,9 @@ class SliCounts:
     ts: datetime
     good: int
     total: int
+    # The model or prompt pin that served these events ("" = not tagged).
+    pin_id: str = ""
+    pin_version: str = ""
 
 
 # Re-sum the hours (hour_end − 1 h, hour_end], in UTC, of a range of points.
@@ -190,16 +193,26 @@ _HOURS_REFRESH = """
 
 @transaction.atomic
 def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
-    """Store points (a repeated ts replaces the earlier counts) and re-sum the
+    """Store points (a repeated ts, of the same pin version when tagged,
+    replaces the earlier counts) and re-sum the
     hours they fall in; returns how many were written. The caller has validated
     0 ≤ good ≤ total.
 
     Writers of one SLO take turns (a lock on the SLO's row), so two calls that
     touch the same hour cannot each sum it without the other's points."""
-    # One row per instant: within a call too, a later point replaces an earlier one.
-    latest = {p.ts: p for p in points}
+    # One row per instant and pin version: within a call too, a later point
+    # replaces an earlier one.
+    latest = {(p.ts, p.pin_id, p.pin_version): p for p in points}
     rows = [
-        SliPoint(slo=slo, ts=p.ts, good=p.good, total=p.total) for p in latest.values()
+        SliPoint(
+            slo=slo,
+            ts=p.ts,
+            good=p.good,
+            total=p.total,
+            pin_id=p.pin_id,
+            pin_version=p.pin_version,
+        )
+        for p in latest.values()
     ]
     if not rows:
         return 0
@@ -207,7 +220,7 @@ def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
     SliPoint.objects.bulk_create(
         rows,
         update_conflicts=True,
-        unique_fields=["slo", "ts"],
+        unique_fields=["slo", "ts", "pin_id", "pin_version"],
         update_fields=["good", "total"],
         batch_size=2_000,
     )

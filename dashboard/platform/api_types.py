@@ -6,6 +6,7 @@ stored in, so bad input is a 422 naming the field, never a database error (500).
 - timestamps ISO 8601 with an offset, between 1970 and 9999;
 - strings without NUL characters (PostgreSQL refuses them) and within max_length;
 - commit shas as 7 to 64 hexadecimal digits, lower-cased;
+- pin tags: a pin id as the pins file spells it, a pin version as 12 or 64 hex;
 - JSON documents (stored in jsonb) without NUL characters or non-finite numbers.
 
 `InputSchema` is the base of request bodies: a null or "" for an optional field
@@ -13,6 +14,7 @@ means "not given", as the API has always read it.
 """
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -102,6 +104,60 @@ CommitSha = Annotated[
     BeforeValidator(_commit_sha),
     WithJsonSchema({"type": "string", "pattern": "^[0-9a-fA-F]{7,64}$"}),
 ]
+
+
+# --- Pin tags ---------------------------------------------------------------------
+# A model or prompt pin (pipelines/pins): its id as the pins file spells it, and
+# a version as the pins API and the logs give it (the content hash, 64 hex, or
+# its first 12 hex). Here, not in pipelines, so the SLOs' API can take them too.
+PIN_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?$"
+PIN_VERSION_PATTERN = r"^(?:[0-9a-f]{12}|[0-9a-f]{64})$"
+_PIN_ID_RE = re.compile(PIN_ID_PATTERN)
+_PIN_VERSION_RE = re.compile(PIN_VERSION_PATTERN)
+
+
+def _pin_id(value: Any) -> str:
+    if not isinstance(value, str) or not _PIN_ID_RE.match(value):
+        raise PydanticCustomError(
+            "pin_id",
+            "A pin id as in the pins file: lowercase letters, digits, '.', '_' "
+            "or '-', 1–100 characters, starting and ending with a letter or digit.",
+        )
+    return value
+
+
+def _pin_version(value: Any) -> str:
+    if not isinstance(value, str) or not _PIN_VERSION_RE.match(value.lower()):
+        raise PydanticCustomError(
+            "pin_version",
+            "A pin version: its 64 hex digits (`version` in GET /api/v1/pins/"
+            "{owner}/{name}/{pin_id}/current) or their first 12.",
+        )
+    return value.lower()
+
+
+PinId = Annotated[
+    str,
+    BeforeValidator(_pin_id),
+    WithJsonSchema({"type": "string", "pattern": PIN_ID_PATTERN, "maxLength": 100}),
+]
+PinVersionTag = Annotated[
+    str,
+    BeforeValidator(_pin_version),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^(?:[0-9a-fA-F]{12}|[0-9a-fA-F]{64})$"}
+    ),
+]
+
+
+def pin_tag_check(pin_id: str | None, pin_version: str | None) -> None:
+    """A version names a version of some pin: without the pin it says nothing."""
+    if pin_version is not None and pin_id is None:
+        raise PydanticCustomError(
+            "pin_tag",
+            "pin_version was given without pin_id: name the pin the version "
+            "belongs to (both, or pin_id alone, or neither).",
+        )
 
 
 # --- Timestamps -------------------------------------------------------------------

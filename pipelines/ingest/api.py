@@ -525,7 +525,9 @@ def ci_report(request: HttpRequest, id: int):
 @idempotent(auth=CI, max_bytes=JSON_BODY_LIMIT)
 def perf_sample_record(request: HttpRequest, payload: PerfSampleIn):
     """p50/p95/p99 in ms, peak memory in MB and the sample count of a scenario at
-    a commit: 201 new, 200 when a repeat replaced the earlier figures."""
+    a commit: 201 new, 200 when a repeat replaced the earlier figures. With
+    `pin_id` (and `pin_version`) the sample counts for that pin version in the
+    pin's rollout split."""
     repository = repository_of(request.domain, payload.repository)
     recorded = perf.perf_sample_record(
         domain=request.domain,
@@ -540,6 +542,8 @@ def perf_sample_record(request: HttpRequest, payload: PerfSampleIn):
         p99_ms=payload.p99_ms,
         peak_memory_mb=payload.peak_memory_mb,
         sample_count=payload.sample_count,
+        pin_id=payload.pin_id or "",
+        pin_version=payload.pin_version or "",
     )
     return Status(201 if recorded.created else 200, PerfSampleOut.of(recorded.obj))
 

@@ -6,7 +6,13 @@ from typing import Annotated, Any, Literal, Self
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from dashboard.platform.api_types import (
@@ -17,9 +23,12 @@ from dashboard.platform.api_types import (
     IsoDatetime,
     JsonDocument,
     NonNegativeFloat,
+    PinId,
+    PinVersionTag,
     PositiveInt32,
     Text,
     WebUrl,
+    pin_tag_check,
 )
 from pipelines.ingest.models import (
     Conclusion,
@@ -212,6 +221,23 @@ class PerfSampleIn(InputSchema):
     p99_ms: NonNegativeFloat
     peak_memory_mb: NonNegativeFloat | None = None
     sample_count: PositiveInt32
+    pin_id: PinId | None = Field(
+        default=None,
+        description="The model or prompt pin the scenario ran with (its id in the "
+        "pins file), to split latency by pin version during a rollout.",
+    )
+    pin_version: PinVersionTag | None = Field(
+        default=None,
+        description="The pin's version it ran with: the 64 hex digits of "
+        "`version` in GET /api/v1/pins/{owner}/{name}/{pin_id}/current, or their "
+        "first 12. Needs `pin_id`. Part of the sample's identity: stable and "
+        "candidate measured at one commit are two samples.",
+    )
+
+    @model_validator(mode="after")
+    def _pin(self) -> Self:
+        pin_tag_check(self.pin_id, self.pin_version)
+        return self
 
     @field_validator("p95_ms", "p99_ms")
     @classmethod
@@ -238,6 +264,8 @@ class PerfSampleOut(Schema):
     p99_ms: float
     peak_memory_mb: float | None
     sample_count: int
+    pin_id: str | None
+    pin_version: str | None
     created_at: IsoDatetime | None
 
     @classmethod
@@ -255,6 +283,8 @@ class PerfSampleOut(Schema):
             p99_ms=sample.p99_ms,
             peak_memory_mb=sample.peak_memory_mb,
             sample_count=sample.sample_count,
+            pin_id=sample.pin_id or None,
+            pin_version=sample.pin_version or None,
             created_at=sample.created_at,
         )
 

@@ -13,9 +13,10 @@ from dashboard.domains.services import permission_denial_record
 from dashboard.platform.api import ApiProblem, problems
 from pipelines.pins import selectors
 from pipelines.pins.models import Proposal
-from pipelines.pins.schemas import PinCurrentOut, ProposalOut, ReviewIn
+from pipelines.pins.schemas import PinCurrentOut, PinSplitOut, ProposalOut, ReviewIn
 from pipelines.pins.services.reviews import ReviewRefused, review_submit
 from pipelines.pins.spec import JSON_SCHEMA
+from pipelines.pins.split import latest_rollout_of, rollout_split
 
 PINS = TokenAuth(scope="pins")
 REVIEWS = TokenAuth(scope="reviews")
@@ -67,6 +68,29 @@ def pin_current(request: HttpRequest, owner: str, name: str, pin_id: str):
             "(pins are read from the default branch's pins file).",
         )
     return PinCurrentOut.of(pin)
+
+
+@router.get(
+    "/pins/{owner}/{name}/{pin_id}/split",
+    auth=PINS,
+    response={200: PinSplitOut, **problems(401, 403, 404)},
+    url_name="pin-split",
+    summary="A rollout's latency and errors by pin version (stable vs candidate)",
+)
+def pin_split(request: HttpRequest, owner: str, name: str, pin_id: str):
+    """The pin's running rollout (else its latest): p50/p95 of the perf samples
+    and the error rate of the SLI points tagged with the pin and either
+    version, since the rollout started, as of now (or when it finished)."""
+    pin = selectors.pin_current(request.domain, f"{owner}/{name}", pin_id)
+    rollout = latest_rollout_of(pin.pk) if pin is not None else None
+    if rollout is None:
+        raise ApiProblem(
+            404,
+            f"No rollout of pin {pin_id!r} in {owner}/{name} in domain "
+            f"{request.domain.slug!r}: a split exists once a merged change of "
+            "the pin rolls out.",
+        )
+    return PinSplitOut.of(rollout_split(rollout))
 
 
 def _proposal_for(request: HttpRequest, proposal_id: str) -> Proposal:

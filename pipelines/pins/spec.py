@@ -9,12 +9,15 @@ from typing import Any
 
 import yaml
 
+from dashboard.platform.api_types import PIN_ID_PATTERN
+
 DEFAULT_PATH = ".controlplane/pins.yaml"
 MAX_FILE_BYTES = 256 * 1024
 MAX_PROMPT_BYTES = 512 * 1024
 MAX_PINS = 200
 KINDS = ("prompt", "model", "generator")
-PIN_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?$")
+# One spelling for the file and for the pin tags of the ingest API.
+PIN_ID_RE = re.compile(PIN_ID_PATTERN)
 # provider/model, optionally @version: "openai/gpt-4.1-2025-04-14".
 MODEL_RE = re.compile(
     r"^[a-z0-9][a-z0-9._-]{0,49}/[A-Za-z0-9][A-Za-z0-9._:-]{0,149}(@[A-Za-z0-9._-]{1,50})?$"

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from config.tasks import PermanentError, TransientError, task_options
+from pipelines.pins.logs import task_pin_bind
 from pipelines.pins.models import Proposal
 from pipelines.pins.services import events, here, proposals, rollouts, versions
 
@@ -69,6 +70,7 @@ def pins_default_branch_read_task(
 def pins_proposal_open_task(
     self, proposal_id: int, domain_id: int | None = None
 ) -> None:
+    task_pin_bind(proposal_id=proposal_id)
     try:
         here.proposal_pull_open(proposal_id=proposal_id)
     except TransientError as exc:
@@ -81,6 +83,7 @@ def pins_proposal_open_task(
 
 @shared_task(name=rollouts.REVERT_TASK, **task_options())
 def pins_revert_open_task(self, rollout_id: int, domain_id: int | None = None) -> None:
+    task_pin_bind(rollout_id=rollout_id)
     try:
         rollouts.revert_pull_open(rollout_id=rollout_id)
     except TransientError as exc:

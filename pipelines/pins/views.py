@@ -17,10 +17,25 @@ from pipelines.pins import charts, selectors
 from pipelines.pins.forms import ProposeForm, ReviewForm
 from pipelines.pins.models import Proposal, Rollout
 from pipelines.pins.services import here, reviews, rollouts
+from pipelines.pins.split import MAX_SAMPLES, latest_rollout_of, rollout_split
+
+
+def _splits(rollout_list) -> list[tuple]:
+    """Each rollout's split by pin version, with its charts."""
+    found = []
+    for rollout in rollout_list:
+        split = rollout_split(rollout)
+        found.append((split, [] if split.is_empty else charts.split_charts(split)))
+    return found
 
 
 def _pin_page(request, domain, pin, *, form=None, status=200) -> HttpResponse:
+    latest = latest_rollout_of(pin.pk)
+    splits = _splits([latest] if latest else [])
     context = {
+        "splits": splits,
+        "charts": [c for _, chart_list in splits for c in chart_list],
+        "max_samples": MAX_SAMPLES,
         "domain": domain,
         "pin": pin,
         "rollouts": selectors.rollouts_of_pin(pin).prefetch_related("events")[:10],
@@ -108,6 +123,8 @@ def _proposal_context(request, domain, proposal, form=None, error="") -> dict:
         else [],
         "rollouts": rollout_list,
         "charts": [charts.rollout_chart(r) for r in rollout_list],
+        "splits": _splits(rollout_list),
+        "max_samples": MAX_SAMPLES,
         "form": form or ReviewForm(),
         "can_review": may(request, policy.Action.REVIEW_CHANGES),
         "error": error,

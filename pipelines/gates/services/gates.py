@@ -179,7 +179,7 @@ def perf_verdict(repository: Repository, sha: str) -> Verdict | None:
     samples = list(
         PerfSample.objects.using("default")
         .filter(repository=repository, commit_sha=sha)
-        .order_by("service", "scenario")
+        .order_by("service", "scenario", "pin_id", "pin_version")
     )
     if not samples:
         return None
@@ -197,10 +197,15 @@ def perf_verdict(repository: Repository, sha: str) -> Verdict | None:
         change = regression_pct(sample.p95_ms, baseline)
         vs_base = f"; {fmt_pct(change)} vs {base}" if change is not None else ""
         label = sample.scenario if len(samples) > 1 else ""
+        if label and sample.pin_id:
+            # A rollout's versions measured side by side: say which one broke.
+            label += f" ({sample.pin_id}@{sample.pin_version[:12] or '?'})"
         prefix = f"{label}: " if label else ""
         entry = {
             "service": sample.service,
             "scenario": sample.scenario,
+            "pin_id": sample.pin_id,
+            "pin_version": sample.pin_version,
             "p95_ms": sample.p95_ms,
             "peak_memory_mb": sample.peak_memory_mb,
             "baseline_p95_ms": baseline,

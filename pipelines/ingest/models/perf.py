@@ -9,8 +9,9 @@ from pipelines.ingest.models.evidence import CommitEvidence
 class PerfSample(CommitEvidence):
     """Latency percentiles and peak memory of one scenario at one commit.
 
-    One row per (repository, commit, service, scenario): a CI re-run reports the
-    measurement again and replaces it rather than counting it twice.
+    One row per (repository, commit, service, scenario, pin, pin version): a CI
+    re-run reports the measurement again and replaces it rather than counting
+    it twice.
     """
 
     domain = models.ForeignKey(
@@ -32,6 +33,10 @@ class PerfSample(CommitEvidence):
     p99_ms = models.FloatField()
     peak_memory_mb = models.FloatField(null=True, blank=True)
     sample_count = models.PositiveIntegerField()
+    # The model or prompt pin the scenario ran with ("" = not tagged): a
+    # rollout's stable and candidate versions are measured side by side.
+    pin_id = models.CharField(max_length=100, blank=True, default="", db_default="")
+    pin_version = models.CharField(max_length=64, blank=True, default="", db_default="")
     run = models.ForeignKey(
         "pipelines.Run",
         null=True,
@@ -43,7 +48,14 @@ class PerfSample(CommitEvidence):
     class Meta(CommitEvidence.Meta):
         constraints = [
             models.UniqueConstraint(
-                fields=["repository", "commit_sha", "service", "scenario"],
+                fields=[
+                    "repository",
+                    "commit_sha",
+                    "service",
+                    "scenario",
+                    "pin_id",
+                    "pin_version",
+                ],
                 name="uniq_perf_sample",
             )
         ]
@@ -55,6 +67,12 @@ class PerfSample(CommitEvidence):
             models.Index(
                 fields=["repository", "scenario", "branch", "-created_at"],
                 name="perf_branch_idx",
+            ),
+            # A pin's samples during its rollout; only tagged samples are in it.
+            models.Index(
+                fields=["repository", "pin_id", "created_at"],
+                condition=~models.Q(pin_id=""),
+                name="perf_pin_idx",
             ),
         ]
 

@@ -1,4 +1,5 @@
-"""Performance samples: one per (repository, commit, service, scenario)."""
+"""Performance samples: one per (repository, commit, service, scenario, pin
+version)."""
 
 from django.db import transaction
 
@@ -23,9 +24,12 @@ def perf_sample_record(
     branch: str = "",
     base_branch: str = "",
     service: str = "",
+    pin_id: str = "",
+    pin_version: str = "",
 ) -> Upserted[PerfSample]:
-    """Record a sample; the same commit and scenario reported again replaces the
-    earlier figures instead of counting twice."""
+    """Record a sample; the same commit and scenario (and pin version, when
+    tagged) reported again replaces the earlier figures instead of counting
+    twice."""
     values = {
         "domain": domain,
         "branch": branch,
@@ -43,6 +47,8 @@ def perf_sample_record(
             "commit_sha": commit_sha,
             "service": service,
             "scenario": scenario,
+            "pin_id": pin_id,
+            "pin_version": pin_version,
         },
         values=values,
         repository_id=repository.pk,

@@ -10,6 +10,7 @@ from django.db import transaction
 from config.tasks import PermanentError, enqueue_on_commit
 from dashboard.domains.services import audit_record
 from pipelines.github import repos
+from pipelines.pins.logs import pin_fields, pin_log_context
 from pipelines.pins.models import (
     Pin,
     Proposal,
@@ -142,8 +143,7 @@ def proposal_here_create(
     logger.info(
         "pin change proposed",
         extra={
-            "pin_id": pin.pin_id,
-            "pin_version": version.short,
+            **pin_fields([(pin.pin_id, version)]),
             "proposal": proposal.pk,
         },
     )
@@ -191,6 +191,11 @@ def proposal_pull_open(*, proposal_id: int) -> Proposal:
     )
     if proposal is None or proposal.state != ProposalState.OPEN or not proposal.draft:
         return proposal
+    with pin_log_context(proposal.draft["pin_id"], proposal.draft["version"]):
+        return _pull_open(proposal)
+
+
+def _pull_open(proposal: Proposal) -> Proposal:
     repository = proposal.repository
     full_name = repository.full_name
     base_sha = repos.branch_sha(full_name, repository.default_branch)
@@ -256,8 +261,7 @@ def proposal_pull_open(*, proposal_id: int) -> Proposal:
     logger.info(
         "pin proposal pull request",
         extra={
-            "pin_id": draft["pin_id"],
-            "pin_version": draft["version"][:12],
+            **pin_fields([(draft["pin_id"], draft["version"])]),
             "repository": full_name,
             "number": pull.number,
         },

@@ -11,6 +11,7 @@ from config.tasks import PermanentError
 from dashboard.domains.models import Domain, Repository
 from pipelines.ingest.models import PullRequest
 from pipelines.pins import review_rules
+from pipelines.pins.logs import pin_fields
 from pipelines.pins.models import (
     PinVersion,
     Proposal,
@@ -246,10 +247,7 @@ def pull_request_read(
                 "repository": repository.full_name,
                 "number": number,
                 "sha": head_sha,
-                "pin_id": ",".join(sorted(changed)),
-                "pin_version": ",".join(
-                    v.short if v else "-" for _, v in sorted(changed.items())
-                ),
+                **pin_fields(sorted(changed.items())),
             },
         )
         return proposal_judge(proposal=proposal)

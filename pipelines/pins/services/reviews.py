@@ -21,6 +21,7 @@ from pipelines.gates.services.gates import (
     Verdict,
     gate_verdicts_store,
 )
+from pipelines.pins.logs import pin_fields
 from pipelines.pins.models import (
     PinDomainSettings,
     Proposal,
@@ -235,8 +236,11 @@ def review_submit(
         extra={
             "proposal": proposal.pk,
             "verdict": verdict,
-            "pin_id": proposal.pin_id
-            or ",".join(p.pin_id for p in proposal.pins.all()),
+            # The versions under review: what each changed pin becomes.
+            **pin_fields(
+                list(proposal.pins.values_list("pin_id", "after__content_hash"))
+                or [(proposal.pin_id, (proposal.draft or {}).get("version"))]
+            ),
         },
     )
     proposal_judge(proposal=proposal)

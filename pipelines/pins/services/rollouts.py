@@ -2,6 +2,7 @@
 stays under max_burn; rolled back (and a revert pull request opened) when not."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -11,6 +12,7 @@ from django.utils import timezone
 from config.tasks import PermanentError, enqueue_on_commit
 from dashboard.domains.services import audit_record
 from pipelines.github import repos
+from pipelines.pins.logs import pin_fields, pin_log_context, version_tags
 from pipelines.pins.models import (
     Pin,
     PinVersion,
@@ -25,7 +27,7 @@ from pipelines.pins.services.reading import pins_file_with
 from pipelines.pins.spec import duration_seconds
 from slos import maths
 from slos.models import Slo
-from slos.selectors import slo_series
+from slos.selectors import pin_version_window_counts, slo_series
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +37,7 @@ LABEL = "controlplane:pins"
 
 def _log_extra(rollout: Rollout, **more: object) -> dict:
     return {
-        "pin_id": rollout.pin.pin_id,
-        "pin_version": rollout.to_version.short,
+        **pin_fields([(rollout.pin.pin_id, rollout.to_version)]),
         "rollout": rollout.pk,
         **more,
     }
@@ -52,16 +53,37 @@ def burn_window(hold_seconds: int) -> str:
     return max(fitting, key=lambda n: maths.BURN_WINDOWS[n]) if fitting else "5m"
 
 
-def guard_burn(rollout: Rollout, *, at: datetime) -> float | None:
-    """The guard SLO's burn rate over the hold's window (None: no data)."""
+@dataclass(frozen=True)
+class GuardBurn:
+    rate: float | None  # None: no data
+    candidate_only: bool  # measured on the candidate's own points
+
+
+def guard_burn_measure(rollout: Rollout, *, at: datetime) -> GuardBurn:
+    """The guard SLO's burn rate over the hold's window. When the application
+    tags its SLI points with the pin's version and the candidate's points hold
+    at least the SLO's `min_events` in the window, the candidate's own points
+    are what is judged: at 5 % of the traffic its errors would be diluted
+    twenty times in the whole SLO. Otherwise the whole SLO (every point)."""
     slo = Slo.objects.filter(
         domain_id=rollout.domain_id, name=rollout.guard_slo
     ).first()
     if slo is None:
-        return None
+        return GuardBurn(None, False)
     width = maths.BURN_WINDOWS[burn_window(rollout.hold_seconds)]
+    candidate = pin_version_window_counts(
+        slo,
+        pin_id=rollout.pin.pin_id,
+        versions=version_tags(rollout.to_version),
+        at=at,
+        window=width,
+    )
+    if candidate.total >= max(slo.min_events, 1):
+        return GuardBurn(maths.burn_rate(candidate, slo.objective), True)
     series = slo_series(slo, at=at, reach=width)
-    return maths.burn_rate(series.counts(at=at, window=width), slo.objective)
+    return GuardBurn(
+        maths.burn_rate(series.counts(at=at, window=width), slo.objective), False
+    )
 
 
 def _event(rollout: Rollout, kind: str, text: str, *, burn=None, actor=None) -> None:
@@ -109,11 +131,7 @@ def rollout_start(
         )
         logger.warning(
             "pin merged without a valid rollout plan; it serves at once",
-            extra={
-                "pin_id": pin.pin_id,
-                "pin_version": version.short,
-                "problems": problems,
-            },
+            extra={**pin_fields([(pin.pin_id, version)]), "problems": problems},
         )
         return None
     rollout = Rollout.objects.create(
@@ -210,11 +228,18 @@ def rollout_check(*, rollout_id: int, now: datetime | None = None) -> str:
     )
     if rollout is None or rollout.state != RolloutState.RUNNING:
         return "not running"
-    burn = guard_burn(rollout, at=now)
+    with pin_log_context(rollout.pin.pin_id, rollout.to_version):
+        return _check(rollout, now=now)
+
+
+def _check(rollout: Rollout, *, now: datetime) -> str:
+    measured = guard_burn_measure(rollout, at=now)
+    burn = measured.rate
     if burn is not None and rollout.max_burn is not None and burn > rollout.max_burn:
+        whose = " on the candidate's points" if measured.candidate_only else ""
         rollout_roll_back(
             rollout=rollout,
-            reason=f"guard SLO {rollout.guard_slo} burns at {burn:.2f}× "
+            reason=f"guard SLO {rollout.guard_slo} burns at {burn:.2f}×{whose} "
             f"(max {rollout.max_burn:g}) at {rollout.traffic_pct}%: rolled back",
             burn=burn,
         )
@@ -270,6 +295,11 @@ def revert_pull_open(*, rollout_id: int) -> str:
         raise PermanentError(f"Rollout {rollout_id} does not exist.")
     if rollout.revert_url:
         return rollout.revert_url
+    with pin_log_context(rollout.pin.pin_id, rollout.to_version):
+        return _revert_open(rollout)
+
+
+def _revert_open(rollout: Rollout) -> str:
     repository = rollout.pin.repository
     stable, bad = rollout.from_version, rollout.to_version
     branch = f"controlplane/pins/revert-{rollout.pin.pin_id}-{bad.content_hash[:8]}"

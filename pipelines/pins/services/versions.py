@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from config.tasks import PermanentError
 from dashboard.domains.models import Repository
+from pipelines.pins.logs import pin_fields
 from pipelines.pins.models import Pin, PinVersion, Proposal, ProposalPin, ProposalState
 from pipelines.pins.services import rollouts
 from pipelines.pins.services.reading import PinsAt, Prompt, pins_read
@@ -124,8 +125,7 @@ def pins_current_apply(
             extra={
                 "repository": repository.full_name,
                 "sha": sha,
-                "pin_id": pin_id,
-                "pin_version": versions[pin_id].short if pin_id in versions else "",
+                **pin_fields([(pin_id, versions.get(pin_id))]),
             },
         )
     return changed

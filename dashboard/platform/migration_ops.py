@@ -1,0 +1,107 @@
+"""Migration operations for big tables: indexes built CONCURRENTLY on
+PostgreSQL (writes go on meanwhile), plainly elsewhere (the SQLite of a bare
+`make run`). A migration using them sets `atomic = False`."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models, transaction
+from django.db.migrations.operations.base import Operation
+
+
+def _on_postgres(schema_editor) -> bool:
+    return schema_editor.connection.vendor == "postgresql"
+
+
+class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
+    """CREATE INDEX CONCURRENTLY on PostgreSQL; a plain CREATE INDEX elsewhere."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if _on_postgres(schema_editor):
+            return super().database_forwards(
+                app_label, schema_editor, from_state, to_state
+            )
+        return migrations.AddIndex.database_forwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if _on_postgres(schema_editor):
+            return super().database_backwards(
+                app_label, schema_editor, from_state, to_state
+            )
+        return migrations.AddIndex.database_backwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
+
+
+class ReplaceUniqueConcurrently(Operation):
+    """Swap a unique constraint for another (e.g. one more column in the key).
+    On PostgreSQL the new unique index is built CONCURRENTLY, then one short
+    ALTER TABLE drops the old constraint and adopts the index as the new one,
+    so the table always has a unique index for ON CONFLICT and writers are
+    never blocked for the build. Elsewhere: drop, then add."""
+
+    reversible = True
+    atomic = False
+
+    def __init__(
+        self,
+        model_name: str,
+        old: models.UniqueConstraint,
+        new: models.UniqueConstraint,
+    ):
+        self.model_name = model_name
+        self.old = old
+        self.new = new
+
+    def deconstruct(self):
+        return (
+            self.__class__.__qualname__,
+            [],
+            {"model_name": self.model_name, "old": self.old, "new": self.new},
+        )
+
+    def state_forwards(self, app_label, state):
+        state.remove_constraint(app_label, self.model_name.lower(), self.old.name)
+        state.add_constraint(app_label, self.model_name.lower(), self.new)
+
+    def _swap(self, app_label, schema_editor, from_state, to_state, old, new):
+        from_model = from_state.apps.get_model(app_label, self.model_name)
+        to_model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, to_model):
+            return
+        if not _on_postgres(schema_editor):
+            schema_editor.remove_constraint(from_model, old)
+            schema_editor.add_constraint(to_model, new)
+            return
+        quote = schema_editor.quote_name
+        table = quote(to_model._meta.db_table)
+        columns = ", ".join(
+            quote(to_model._meta.get_field(name).column) for name in new.fields
+        )
+        building = quote(f"{new.name}_build"[:63])
+        # A build interrupted earlier leaves an invalid index behind.
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
+        schema_editor.execute(
+            f"CREATE UNIQUE INDEX CONCURRENTLY {building} ON {table} ({columns})"
+        )
+        with transaction.atomic(using=schema_editor.connection.alias):
+            schema_editor.execute(
+                f"ALTER TABLE {table} DROP CONSTRAINT {quote(old.name)}"
+            )
+            schema_editor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {quote(new.name)} "
+                f"UNIQUE USING INDEX {building}"
+            )
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._swap(app_label, schema_editor, from_state, to_state, self.old, self.new)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._swap(app_label, schema_editor, from_state, to_state, self.new, self.old)
+
+    def describe(self):
+        return f"Replace unique constraint {self.old.name} on {self.model_name}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"replace_{self.old.name}"
