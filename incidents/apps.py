@@ -27,5 +27,7 @@ class IncidentsConfig(AppConfig):
             dora_facts.push_received, dispatch_uid="incidents.commits"
         )
         panel_register(panels.DORA, panels.INCIDENTS)
-        overview_column_register(overview.INCIDENTS)
+        overview_column_register(overview.INCIDENTS, overview.DORA)
         demo_loaded.connect(demo.load, dispatch_uid="incidents.demo")
+        # Incidents is the last app: every other demo receiver ran before this.
+        demo_loaded.connect(demo.summaries, dispatch_uid="incidents.demo_dora")
