@@ -3,7 +3,8 @@ and 15): the summary holds what incidents/dora.py computes for its window (and
 what an independent computation finds), the column reads every domain in one
 query, says "no deployments" rather than judging a domain without any, says
 when it was computed, and links to the domain's DORA panel; the beat's task
-refreshes the rows in a real worker, and a deployment status asks for one."""
+refreshes the rows in a real worker, and a deployment status or an incident
+asks for one."""
 
 import re
 import time
@@ -27,6 +28,7 @@ from incidents.services.dora_summaries import (
     dora_summary_refresh,
     overall_band,
 )
+from incidents.services.incidents import IncidentReport, incident_upsert
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
 from tests.incidents.factories import DeploymentFactory, IncidentFactory
 from tests.incidents.test_dora import START, _close, _expected, _scenario
@@ -296,4 +298,23 @@ def test_a_worker_refreshes_summaries_from_the_beat_and_on_a_deployment(
     wait_for(
         lambda: DoraSummary.objects.filter(domain=domain, deployments=5).exists(),
         "the deployment status refreshed the summary",
+    )
+    # So does an incident reported for the domain.
+    started = timezone.now() - timedelta(hours=3)
+    incident_upsert(
+        domain=domain,
+        report=IncidentReport(
+            source="api",
+            external_id="INC-ünïcode-1",
+            status="resolved",
+            severity="SEV2",
+            started_at=started,
+            resolved_at=started + timedelta(minutes=45),
+        ),
+    )
+    wait_for(
+        lambda: DoraSummary.objects.filter(
+            domain=domain, restored_incidents=1, time_to_restore_seconds=45 * 60
+        ).exists(),
+        "the incident refreshed the summary",
     )
