@@ -5,7 +5,9 @@ Seeds DOMAINS domains into its own database (BENCH_OVERVIEW_DATABASE_URL, defaul
 postgres://postgres@127.0.0.1:5432/controlplane_bench_overview): two
 repositories each, 14 days of hourly CI rollups for two workflows, runs on the
 default branches with gate verdicts (some failing), three SLOs with a day of SLI
-points, an open alert on every tenth domain. Then asks for `/` as a staff user
+points, an open alert on every tenth domain, 30 days of production
+deployments (one to three a day, some failed); then times the DORA summary
+refresh (the beat task's work, every domain). Then asks for `/` as a staff user
 through Django's full stack (the test client, no network): cold (cache cleared
 before each request) and warm, and prints p50/p95 latency and the query count;
 the figures go to benchmarks/results/overview-<timestamp>.json.
@@ -50,8 +52,9 @@ def seed(n: int) -> None:
     from django.contrib.auth import get_user_model
 
     from dashboard.models import Domain, Repository
+    from incidents.models import DeploymentOutcome
     from pipelines.gates.models import GateVerdict
-    from pipelines.models import CIRollup, Run
+    from pipelines.models import CIRollup, Deployment, Run
     from slos.models import SliPoint, Slo, SloAlert
 
     if Domain.objects.filter(slug__startswith="bench-ov-").count() >= n:
@@ -110,6 +113,29 @@ def seed(n: int) -> None:
                 changed_at=now,
             )
         CIRollup.objects.bulk_create(rollups, batch_size=5000)
+        per_day = 1 + i % 3
+        deployments = Deployment.objects.bulk_create(
+            Deployment(
+                repository=repos[0],
+                domain=domain,
+                external_id=d,
+                environment="production",
+                sha=f"{i:020x}{d:020x}",
+                ref="main",
+                state="success",
+                created_at=now - timedelta(hours=24 * d / per_day),
+            )
+            for d in range(30 * per_day)
+        )
+        DeploymentOutcome.objects.bulk_create(
+            DeploymentOutcome(
+                deployment=d,
+                domain=domain,
+                succeeded_at=None if d.external_id % 9 == 0 else d.created_at,
+                failed_at=d.created_at if d.external_id % 9 == 0 else None,
+            )
+            for d in deployments
+        )
         for s in range(3):
             slo = Slo.objects.create(
                 domain=domain,
@@ -195,6 +221,11 @@ def main() -> None:
     started = time.perf_counter()
     seed(DOMAINS)
     seeded_s = round(time.perf_counter() - started, 1)
+    from incidents.services.dora_summaries import dora_summaries_refresh
+
+    started = time.perf_counter()
+    dora_summaries_refresh()
+    dora_refresh_s = round(time.perf_counter() - started, 1)
     from django.contrib.auth import get_user_model
 
     client = Client()
@@ -204,6 +235,7 @@ def main() -> None:
     result = {
         "domains": rows,
         "seed_s": seeded_s,
+        "dora_summaries_refresh_s": dora_refresh_s,
         "cold": measure(client, cold=True),
         "warm": measure(client, cold=False),
         "at": datetime.now(UTC).isoformat(),

@@ -218,6 +218,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+# How often the beat recomputes every domain's DORA summary (the overview's
+# DORA column); a summary older than three times this is shown as stale.
+DORA_SUMMARY_SECONDS = env_int("DORA_SUMMARY_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "dashboard.sweep_outbox",
@@ -257,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
     "introspect-schema-targets": {
         "task": "pipelines.drift_introspect_all",
         "schedule": env_int("DRIFT_INTROSPECT_SECONDS", 900),
+    },
+    # Every domain's DORA keys over the last 30 days, for the overview.
+    "refresh-dora-summaries": {
+        "task": "incidents.dora_summaries_refresh",
+        "schedule": DORA_SUMMARY_SECONDS,
     },
 }
 # Idempotency-Key answers are replayed for this many days, then forgotten.

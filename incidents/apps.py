@@ -30,7 +30,9 @@ class IncidentsConfig(AppConfig):
             dora_facts.push_received, dispatch_uid="incidents.commits"
         )
         panel_register(panels.DORA, panels.INCIDENTS)
-        overview_column_register(overview.INCIDENTS)
+        overview_column_register(overview.INCIDENTS, overview.DORA)
         # Incidents are drawn on the domain's time charts.
         annotation_source_register(annotations.INCIDENTS)
         demo_loaded.connect(demo.load, dispatch_uid="incidents.demo")
+        # Incidents is the last app: every other demo receiver ran before this.
+        demo_loaded.connect(demo.summaries, dispatch_uid="incidents.demo_dora")

@@ -2,7 +2,8 @@
 dashboard.signals.demo_loaded): a month of production deployments and commits
 of acme/payments-api, the checkout outage of two hours ago (when the demo SLO
 burned) pinned on the deployment just before it, with its postmortem, action
-items and a learning, and an older resolved incident. Idempotent."""
+items and a learning, and an older resolved incident; then every domain's DORA
+summary. Idempotent."""
 
 import random
 from datetime import timedelta
@@ -13,6 +14,7 @@ from dashboard.domains.models import Domain, Repository
 from incidents.models import ActionItem, DraftProposal, LearningKind, Source
 from incidents.services import postmortems
 from incidents.services.dora_facts import commits_record, deployment_outcome_record
+from incidents.services.dora_summaries import dora_summaries_refresh
 from incidents.services.incidents import IncidentReport, SourceNote, incident_upsert
 from incidents.services.monitors import source_map
 from pipelines.ingest.models import Deployment
@@ -112,6 +114,12 @@ def load(sender: object = None, **_: object) -> None:
             actor="PagerDuty: eve",
         ),
     )
+
+
+def summaries(sender: object = None, **_: object) -> None:
+    """Every domain's DORA summary, once all the demo data is in (connected
+    after every app's demo receiver), so the overview shows DORA right away."""
+    dora_summaries_refresh()
 
 
 def _deployments(repository: Repository, now) -> Deployment:

@@ -140,7 +140,8 @@ def dora_facts(
     domain: Domain, *, start: datetime, end: datetime, service: str | None = None
 ) -> Facts:
     """The facts of `domain` (or of one service: a service slug, whose
-    repositories are those named like it, or a repository OWNER/NAME)."""
+    repositories are those linked to it, else those named like it; or a
+    repository OWNER/NAME)."""
     repositories = list(Repository.objects.filter(domain=domain))
     incidents = Incident.objects.filter(
         domain=domain, started_at__gte=start, started_at__lt=end
@@ -166,10 +167,22 @@ def dora_facts(
                     f"No service {service[:50]!r} in domain {domain.slug}; give a "
                     "service slug or a repository OWNER/NAME."
                 )
-            repositories = [r for r in repositories if r.name.lower() == found.slug]
-            incidents = incidents.filter(
-                Q(service=found) | Q(service_label__iexact=found.slug)
-            )
+            linked = set(found.repositories.values_list("pk", flat=True))
+            if linked:
+                # Linked repositories (python manage.py link_service): theirs
+                # are the service's deployments, and incidents naming them.
+                repositories = [r for r in repositories if r.pk in linked]
+                incidents = incidents.filter(
+                    Q(service=found)
+                    | Q(service_label__iexact=found.slug)
+                    | Q(repository__in=linked)
+                    | Q(deployment__repository__in=linked)
+                )
+            else:
+                repositories = [r for r in repositories if r.name.lower() == found.slug]
+                incidents = incidents.filter(
+                    Q(service=found) | Q(service_label__iexact=found.slug)
+                )
     production = _production_names(repositories)
     outcomes = (
         DeploymentOutcome.objects.filter(

@@ -466,3 +466,58 @@ class ProductionEnvironments(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}: {', '.join(self.names)}"
+
+
+class DoraBand(models.TextChoices):
+    ELITE = "elite", "Elite"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class DoraSummary(models.Model):
+    """A domain's four DORA keys over the last 30 days, as incidents/dora.py
+    computes them, stored by `dora_summaries_refresh` (the beat, and a touch
+    when a deployment or incident of the domain changes) so the overview reads
+    every domain's keys in one query. A band is blank where its key has no
+    value (no deployments, no restored incident)."""
+
+    domain = models.OneToOneField(
+        Domain, on_delete=models.CASCADE, related_name="dora_summary"
+    )
+    window_start = models.DateTimeField()
+    # Also the window's end.
+    computed_at = models.DateTimeField()
+    deployments = models.PositiveIntegerField(default=0)
+    # None: no production deployment known in the window or the 90 days before.
+    deployments_per_day = models.FloatField(null=True, blank=True)
+    deployment_frequency_band = models.CharField(
+        max_length=8, choices=DoraBand.choices, blank=True
+    )
+    lead_time_seconds = models.FloatField(null=True, blank=True)
+    lead_time_band = models.CharField(
+        max_length=8, choices=DoraBand.choices, blank=True
+    )
+    lead_time_commits = models.PositiveIntegerField(default=0)
+    production_deployments = models.PositiveIntegerField(default=0)
+    failed_deployments = models.PositiveIntegerField(default=0)
+    change_failure_rate = models.FloatField(null=True, blank=True)
+    change_failure_rate_band = models.CharField(
+        max_length=8, choices=DoraBand.choices, blank=True
+    )
+    time_to_restore_seconds = models.FloatField(null=True, blank=True)
+    time_to_restore_band = models.CharField(
+        max_length=8, choices=DoraBand.choices, blank=True
+    )
+    restored_incidents = models.PositiveIntegerField(default=0)
+    mean_time_to_acknowledge_seconds = models.FloatField(null=True, blank=True)
+    # The worst band among the keys that have one; blank when none has.
+    overall_band = models.CharField(max_length=8, choices=DoraBand.choices, blank=True)
+
+    class Meta:
+        verbose_name_plural = "DORA summaries"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.domain_id}: {self.overall_band or 'no data'} @ {self.computed_at}"
+        )

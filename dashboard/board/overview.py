@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 
 from dashboard.domains.models import Domain
 from dashboard.platform.caching import cached
+from dashboard.templatetags.glance import when
 
 # How much a cell weighs when ranking the domains.
 FINE, WATCH, ATTENTION = 0, 1, 2
@@ -31,6 +32,9 @@ class Cell:
     href: str = ""
     level: int | None = FINE  # None: nothing to judge (no data)
     note: str = ""  # a second line: a trend, what the number counts
+    # When the figures were computed, for a column that reads stored summaries
+    # (shown as "as of" in the viewer's timezone); None: computed just now.
+    as_of: datetime | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -38,6 +42,7 @@ class Cell:
             "href": self.href,
             "level": self.level,
             "note": self.note,
+            "as_of": self.as_of.isoformat() if self.as_of else "",
         }
 
 
@@ -79,10 +84,11 @@ class OverviewRow:
             text = escape(cell["text"])
             if cell["href"]:
                 text = f'<a href="{escape(cell["href"])}">{text}</a>'
+            lines = [escape(cell["note"])] if cell["note"] else []
+            if cell.get("as_of"):
+                lines.append(f"as of {when(cell['as_of'])}")  # escaped by when()
             note = (
-                f'<div class="muted small">{escape(cell["note"])}</div>'
-                if cell["note"]
-                else ""
+                f'<div class="muted small">{" · ".join(lines)}</div>' if lines else ""
             )
             out.append(f'<td class="level-{level}">{text}{note}</td>')
         return SafeString("".join(out))  # nosec B703 # every value escaped above

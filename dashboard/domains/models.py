@@ -43,6 +43,11 @@ class Service(models.Model):
     )
     slug = models.SlugField(max_length=50, validators=[slug_validator])
     name = models.CharField(max_length=200)
+    # The domain's repositories the service is built from (its deployments and
+    # commits, for DORA per service); none linked: those named like the service.
+    repositories = models.ManyToManyField(
+        "Repository", blank=True, related_name="services"
+    )
 
     class Meta:
         ordering = ["slug"]

@@ -23,6 +23,7 @@ from dashboard.domains.models import (
     PermissionDenial,
     PermissionDenialMinute,
     Repository,
+    Service,
 )
 from dashboard.platform.upserts import Upserted
 
@@ -238,6 +239,8 @@ def repository_map(
     before = {"domain": repo.domain.slug}
     repo.domain = domain
     repo.save(update_fields=["domain"])
+    # Services belong to a domain: the old domain's no longer build from it.
+    repo.services.clear()
     audit_record(
         actor=actor,
         action="repository.move",
@@ -247,6 +250,45 @@ def repository_map(
         after={"domain": domain.slug},
     )
     return Upserted(repo, "updated")
+
+
+class ServiceRepositoryConflict(ValueError):
+    pass
+
+
+@transaction.atomic
+def service_repositories_set(
+    *,
+    service: Service,
+    repositories: list[Repository],
+    actor: AbstractBaseUser | None = None,
+) -> Upserted[Service]:
+    """Link the service to exactly these repositories of its domain (an empty
+    list unlinks them all: the service's repositories are then those named like
+    it). Audited."""
+    foreign = sorted(
+        r.full_name for r in repositories if r.domain_id != service.domain_id
+    )
+    if foreign:
+        raise ServiceRepositoryConflict(
+            f"{', '.join(foreign)} {'is' if len(foreign) == 1 else 'are'} not "
+            f"mapped to domain {service.domain.slug!r}; a service builds only from "
+            "its domain's repositories (map_repository --move moves one)."
+        )
+    before = sorted(service.repositories.values_list("full_name", flat=True))
+    after = sorted({r.full_name for r in repositories})
+    if before == after:
+        return Upserted(service, "unchanged")
+    service.repositories.set(repositories)
+    audit_record(
+        actor=actor,
+        action="service.repositories",
+        domain=service.domain,
+        obj=service,
+        before={"repositories": before},
+        after={"repositories": after},
+    )
+    return Upserted(service, "updated")
 
 
 def _sync_object_permissions(

@@ -39,6 +39,8 @@ CACHE_TTLS: dict[str, int] = {
     "overview.column": 60,
     # A rollup touch is queued for this domain (dashboard.board.rollups).
     "rollups.touch_pending": 30,
+    # A DORA summary refresh is queued for this domain (incidents).
+    "dora.summary_pending": 30,
     "readyz.probe": 5,
     # Counters (counter_incr): how long a window's count lives.
     "exports.per_user_hour": 3600,

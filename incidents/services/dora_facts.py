@@ -9,6 +9,7 @@ from django.db import transaction
 from dashboard.domains.models import Repository
 from dashboard.platform.cleaning import text_clean
 from incidents.models import CommitSeen, DeploymentOutcome, ProductionEnvironments
+from incidents.services.dora_summaries import dora_summary_refresh_request
 from pipelines.ingest.models import Deployment, Push
 
 FAILED_STATES = ("failure", "error")
@@ -49,6 +50,7 @@ def deployment_status_received(
 ) -> None:
     """Receiver of pipelines.ingest.signals.deployment_status_seen."""
     deployment_outcome_record(deployment=deployment, state=state, at=created_at)
+    dora_summary_refresh_request(domain_id=deployment.domain_id)
 
 
 @transaction.atomic

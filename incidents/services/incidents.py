@@ -23,6 +23,7 @@ from incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
+from incidents.services.dora_summaries import dora_summary_refresh_request
 from pipelines.ingest.models import Deployment
 
 logger = logging.getLogger(__name__)
@@ -172,10 +173,14 @@ def incident_upsert(
                 "incident opened",
                 extra={"incident_id": incident.pk, "source": incident.source},
             )
+            dora_summary_refresh_request(domain_id=domain.pk)
             return Upserted(incident, "created")
-    return _update(
+    result = _update(
         incident, report, times, set(implied), delivery, service, repository, label, at
     )
+    if result.changed:
+        dora_summary_refresh_request(domain_id=domain.pk)
+    return result
 
 
 # What a move back undoes: a reopened incident is neither mitigated nor resolved

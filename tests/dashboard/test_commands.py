@@ -165,3 +165,62 @@ def test_each_command_run_twice_makes_one_token_each_time():
     first = run("create_ingest_token", "payments", "--scope", "ci").splitlines()[-1]
     second = run("create_ingest_token", "payments", "--scope", "ci").splitlines()[-1]
     assert first != second and IngestToken.objects.count() == 2
+
+
+# --- link_service -----------------------------------------------------------------
+def test_link_service_links_replaces_and_unlinks_its_domains_repositories():
+    from dashboard.models import Service
+
+    domain = DomainFactory(slug="payments")
+    service = Service.objects.create(domain=domain, slug="checkout-api", name="Ç")
+    run("map_repository", "acme/payments-api", "payments")
+    run("map_repository", "acme/ledger", "payments")
+    out = run("link_service", "payments", "checkout-api", "ACME/Payments-API")
+    assert "payments/checkout-api: linked to acme/payments-api." in out
+    assert "nothing changed" in run(
+        "link_service", "payments", "checkout-api", "acme/payments-api"
+    )
+    run("link_service", "payments", "checkout-api", "acme/ledger", "acme/payments-api")
+    assert sorted(service.repositories.values_list("full_name", flat=True)) == [
+        "acme/ledger",
+        "acme/payments-api",
+    ]
+    entry = AuditEntry.objects.filter(action="service.repositories").latest("id")
+    assert entry.before == {"repositories": ["acme/payments-api"]}
+    assert entry.after == {"repositories": ["acme/ledger", "acme/payments-api"]}
+    assert "linked to no repository" in run(
+        "link_service", "payments", "checkout-api", "--unlink"
+    )
+    assert not service.repositories.exists()
+
+
+def test_link_service_refuses_what_it_cannot_link():
+    from dashboard.models import Service
+
+    payments = DomainFactory(slug="payments")
+    DomainFactory(slug="search")
+    Service.objects.create(domain=payments, slug="checkout-api", name="Checkout")
+    run("map_repository", "acme/search", "search")
+    cases = [
+        (("payments", "checkout-api", "acme/search"), "not mapped to domain"),
+        (("payments", "checkout-api", "acme/nowhere"), "map_repository"),
+        (("payments", "no-such", "acme/search"), "No service 'no-such'"),
+        (("payments", "checkout-api"), "--unlink"),
+        (("payments", "checkout-api", "acme/search", "--unlink"), "--unlink"),
+    ]
+    for args, message in cases:
+        with pytest.raises(CommandError, match=message):
+            run("link_service", *args)
+    assert not AuditEntry.objects.filter(action="service.repositories").exists()
+
+
+def test_moving_a_repository_drops_its_links_to_the_old_domains_services():
+    from dashboard.models import Service
+
+    payments = DomainFactory(slug="payments")
+    DomainFactory(slug="search")
+    service = Service.objects.create(domain=payments, slug="checkout-api", name="C")
+    run("map_repository", "acme/shared", "payments")
+    run("link_service", "payments", "checkout-api", "acme/shared")
+    run("map_repository", "acme/shared", "search", "--move")
+    assert not service.repositories.exists()

@@ -368,3 +368,78 @@ def test_bad_queries_are_problems(client, query, status):
     response = client.get("/api/v1/dora", query, **_auth(domain))
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_service_counts_the_repositories_linked_to_it(client):
+    """Services are linked to repositories (link_service); a service without
+    links falls back to the repositories named like it."""
+    from dashboard.domains.models import Service
+    from dashboard.domains.services import service_repositories_set
+
+    domain, deployments, commits, _ = _scenario(6)
+    first, second = deployments[0]["repo"], deployments[-1]["repo"]
+    assert first != second
+    checkout = Service.objects.create(domain=domain, slug="checkout", name="Ç")
+    named = Service.objects.create(domain=domain, slug=second.name.lower(), name="N")
+
+    def keys(service: str) -> dict:
+        response = client.get(
+            "/api/v1/dora",
+            {"service": service, "from": START.isoformat(), "to": END.isoformat()},
+            **_auth(domain),
+        )
+        assert response.status_code == 200, response.content
+        return response.json()["keys"]
+
+    def expected(repos) -> dict:
+        return _expected(
+            [d for d in deployments if d["repo"] in repos],
+            [c for c in commits if c["repository"] in repos],
+            [],
+            START,
+            END,
+        )
+
+    # Not linked and named like no repository: no deployments at all.
+    assert keys("checkout")["deployments"] == 0
+    service_repositories_set(service=checkout, repositories=[first])
+    got = keys("checkout")
+    want = expected([first])
+    assert got["deployments"] == want["deployments"] > 0
+    assert got["production_deployments"] == want["production_deployments"]
+    # Linked to both: both repositories' deployments.
+    service_repositories_set(service=checkout, repositories=[first, second])
+    assert keys("checkout")["deployments"] == expected([first, second])["deployments"]
+    # Named like a repository and not linked: that repository, as before.
+    assert keys(named.slug)["deployments"] == expected([second])["deployments"]
+    # Linked elsewhere: the link wins over the name.
+    service_repositories_set(service=named, repositories=[first])
+    assert keys(named.slug)["deployments"] == expected([first])["deployments"]
+
+
+def test_a_linked_service_counts_the_incidents_of_its_repositories():
+    from dashboard.domains.models import Service
+    from dashboard.domains.services import service_repositories_set
+
+    domain = DomainFactory()
+    repo, other = RepositoryFactory(domain=domain), RepositoryFactory(domain=domain)
+    service = Service.objects.create(domain=domain, slug="checkout", name="Checkout")
+    service_repositories_set(service=service, repositories=[repo])
+    started = START + timedelta(days=1)
+    deployed = DeploymentFactory(repository=repo, created_at=started)
+    for kwargs in (
+        {"repository": repo},  # names the repository
+        {"deployment": deployed},  # names one of its deployments
+        {"service": service},  # names the service
+        {"repository": other},  # another repository: not the service's
+    ):
+        IncidentFactory(
+            domain=domain,
+            severity="SEV2",
+            status="resolved",
+            started_at=started,
+            resolved_at=started + timedelta(hours=1),
+            **kwargs,
+        )
+    keys = dora.dora_report(domain, start=START, end=END, service="checkout").keys
+    assert keys.restored_incidents == 3

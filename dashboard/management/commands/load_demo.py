@@ -39,6 +39,15 @@ DOMAINS = [
     ),
 ]
 
+# The repositories each demo service is built from (DORA per service).
+SERVICE_REPOSITORIES = {
+    "checkout-api": ["acme/payments-api"],
+    "refunds-worker": ["acme/refunds"],
+    "search-api": ["acme/search"],
+    "indexer": ["acme/search"],
+    "signup-web": ["acme/onboarding-web"],
+}
+
 # username, is_superuser, {domain: role}
 PEOPLE = [
     ("admin", True, {}),
@@ -60,14 +69,24 @@ class Command(BaseCommand):
             domain = services.domain_create(
                 slug=slug, name=name, description=description
             ).obj
+            mapped = {
+                full_name: services.repository_map(
+                    full_name=full_name, domain=domain
+                ).obj
+                for full_name in repos
+            }
             for service_slug in service_slugs:
-                Service.objects.get_or_create(
+                service, _ = Service.objects.get_or_create(
                     domain=domain,
                     slug=service_slug,
                     defaults={"name": service_slug.replace("-", " ").title()},
                 )
-            for full_name in repos:
-                services.repository_map(full_name=full_name, domain=domain)
+                services.service_repositories_set(
+                    service=service,
+                    repositories=[
+                        mapped[n] for n in SERVICE_REPOSITORIES.get(service_slug, [])
+                    ],
+                )
         for username, superuser, roles in PEOPLE:
             user, created = User.objects.get_or_create(
                 username=username,
