@@ -73,11 +73,17 @@ class TestResult(models.Model):
         related_name="results",
         db_index=False,  # result_report_idx is this index
     )
+    # A copy of report.run_id (the worker writes it from the report, under the
+    # report's lock), kept for the run-keyed indexes. No database constraint of
+    # its own: the report's (report -> run) already holds it, and checking it
+    # again per row doubled the foreign-key work of every COPY. Deleting a run
+    # still deletes its results (on_delete, in Django).
     run = models.ForeignKey(
         "pipelines.Run",
         on_delete=models.CASCADE,
         related_name="test_results",
         db_index=False,  # result_run_outcome_idx leads with it
+        db_constraint=False,
     )
     # sha1 of "classname::name": the identity flaky-test detection groups on.
     test_key = models.CharField(max_length=40)
