@@ -67,17 +67,18 @@ class TestResult(models.Model):
 
     __test__ = False  # not a pytest class, despite the name
 
+    # Neither key is a database constraint: PostgreSQL checks one with a query
+    # per row, which cost as much as a report's COPY itself. Statement triggers
+    # (pipelines/0010) check each statement's rows at once instead: a result
+    # names an existing report and that report's run, and a report with
+    # results is not deleted. Deletes still cascade (on_delete, in Django).
     report = models.ForeignKey(
         TestReport,
         on_delete=models.CASCADE,
         related_name="results",
         db_index=False,  # result_report_idx is this index
+        db_constraint=False,
     )
-    # A copy of report.run_id (the worker writes it from the report, under the
-    # report's lock), kept for the run-keyed indexes. No database constraint of
-    # its own: the report's (report -> run) already holds it, and checking it
-    # again per row doubled the foreign-key work of every COPY. Deleting a run
-    # still deletes its results (on_delete, in Django).
     run = models.ForeignKey(
         "pipelines.Run",
         on_delete=models.CASCADE,
