@@ -27,6 +27,11 @@ class Upserted(Generic[T]):
         return self.status != "unchanged"
 
 
+# The INSERT statement of each (model, conflict column, database, with a pk),
+# built once per process: a webhook delivery should not rebuild it every time.
+_INSERTS: dict[tuple, tuple[str, list]] = {}
+
+
 def insert_unless_present(
     obj: models.Model, *, conflict: str | None = None
 ) -> int | None:
@@ -39,22 +44,29 @@ def insert_unless_present(
     model = type(obj)
     meta = model._meta
     connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if not (f.primary_key and obj.pk is None) and not getattr(f, "generated", False)
-    ]
+    with_pk = obj.pk is not None
+    key = (model, conflict, connection.alias, with_pk)
+    statement = _INSERTS.get(key)
+    if statement is None:
+        quote = connection.ops.quote_name
+        fields = [
+            f
+            for f in meta.concrete_fields
+            if not (f.primary_key and not with_pk)
+            and not getattr(f, "generated", False)
+        ]
+        target = f"({quote(meta.get_field(conflict).column)})" if conflict else ""
+        # Identifiers only from the model's own metadata, quoted; values as params.
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # nosec B608
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT {target} DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        _INSERTS[key] = statement = (sql, fields)
+    sql, fields = statement
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    target = f"({quote(meta.get_field(conflict).column)})" if conflict else ""
-    # Identifiers only from the model's own metadata, quoted; values as params.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # nosec B608
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT {target} DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
