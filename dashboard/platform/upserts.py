@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from django.db import connections, models, router
+from django.utils import timezone
 
 T = TypeVar("T")
 
@@ -76,3 +77,52 @@ def insert_unless_present(
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj.pk
+
+
+def insert_values_unless_present(
+    model: type[models.Model], values: dict[str, object], *, conflict: str
+) -> int | None:
+    """insert_unless_present() for a row given as {attname: value}, values the
+    database driver takes as they are (str, int, bytes, aware datetimes): no
+    model instance, no per-field preparation, the statement built once. Fields
+    not in `values` get their defaults (auto_now(_add): now). The new primary
+    key, or None when the row was there already."""
+    connection = connections[router.db_for_write(model)]
+    key = (model, conflict, connection.alias, tuple(values))
+    statement = _INSERTS.get(key)
+    if statement is None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        fields = [
+            f
+            for f in meta.concrete_fields
+            if not f.primary_key and not getattr(f, "generated", False)
+        ]
+        fill = []
+        for f in fields:
+            if f.attname in values:
+                fill.append((f.attname, None))
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                fill.append((None, timezone.now))
+            elif f.has_default() and callable(f.default):
+                fill.append(
+                    (None, lambda f=f: f.get_db_prep_save(f.get_default(), connection))
+                )
+            else:  # a constant default, prepared once
+                constant = f.get_db_prep_save(f.get_default(), connection)
+                fill.append((None, lambda constant=constant: constant))
+        # Identifiers only from the model's own metadata, quoted; values as params.
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # nosec B608
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        _INSERTS[key] = statement = (sql, fill)
+    sql, fill = statement
+    params = [values[name] if name else make() for name, make in fill]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
