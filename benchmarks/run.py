@@ -489,6 +489,7 @@ def junit_pair(
     process) beside the floor (iterparse + COPY in a fresh process), alternating."""
     path = junit_file(cases)
     real_ms, floor_ms, real_rss, floor_rss, states = [], [], [], [], Counter()
+    upload_ms, parse_ms = [], []
     started = time.monotonic()
     try:
         for _ in range(rounds):
@@ -499,6 +500,8 @@ def junit_pair(
             parsed = child("parse-report", str(report_id))
             states[parsed["state"]] += 1
             real_ms.append((upload_s + parsed["seconds"]) * 1000)
+            upload_ms.append(upload_s * 1000)
+            parse_ms.append(parsed["seconds"] * 1000)
             real_rss.append(parsed["peak_rss_mb"])
     finally:
         size_kb = path.stat().st_size // 1024
@@ -508,6 +511,9 @@ def junit_pair(
         "testcases": cases,
         "body_kb": size_kb,
         "states": dict(states),
+        # The two parts of upload → parsed (medians): the 202, the worker.
+        "upload_ms": round(statistics.median(upload_ms), 1),
+        "parse_ms": round(statistics.median(parse_ms), 1),
         "unexpected": sum(v for k, v in states.items() if k != "done"),
         "memory": {"total_mb": max(real_rss), "what": "the parsing process"},
     }
