@@ -663,6 +663,7 @@ def delete_prefixed(client, prefix: str) -> int:
 
 # BENCH_ONLY=webhook,junit50k (comma-separated) runs only those scenarios:
 # noop, webhook, junit10k, junit50k, junit500k, panels, shell, runs.
+# BENCH_ROUNDS=N repeats the repeated scenarios N times (small: 1, default: 3).
 ONLY = {k.strip() for k in os.environ.get("BENCH_ONLY", "").split(",") if k.strip()}
 
 
@@ -714,7 +715,7 @@ def main() -> int:
     server.start()
     results: dict[str, dict] = {}
     cookie = {"Cookie": f"sessionid={facts['session']}"}
-    n = 1 if QUICK else 3
+    n = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
     try:
         if wanted("noop"):
             results[NOOP] = drive(
