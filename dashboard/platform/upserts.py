@@ -1,10 +1,12 @@
 """One result type for every write that may create, change or leave a row alone
 (idempotent upserts, redelivered webhooks, operator commands run twice)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 T = TypeVar("T")
@@ -98,19 +100,20 @@ def insert_values_unless_present(
             for f in meta.concrete_fields
             if not f.primary_key and not getattr(f, "generated", False)
         ]
-        fill = []
+        # Per field: its name in `values`, or how to make its value.
+        fill: list[tuple[str | None, Callable[[BaseDatabaseWrapper], object]]] = []
         for f in fields:
             if f.attname in values:
                 fill.append((f.attname, None))
             elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                fill.append((None, timezone.now))
+                fill.append((None, lambda _connection: timezone.now()))
             elif f.has_default() and callable(f.default):
                 fill.append(
-                    (None, lambda f=f: f.get_db_prep_save(f.get_default(), connection))
+                    (None, lambda c, f=f: f.get_db_prep_save(f.get_default(), c))
                 )
             else:  # a constant default, prepared once
                 constant = f.get_db_prep_save(f.get_default(), connection)
-                fill.append((None, lambda constant=constant: constant))
+                fill.append((None, lambda _connection, constant=constant: constant))
         # Identifiers only from the model's own metadata, quoted; values as params.
         sql = (
             f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # nosec B608
@@ -121,7 +124,7 @@ def insert_values_unless_present(
         )
         _INSERTS[key] = statement = (sql, fill)
     sql, fill = statement
-    params = [values[name] if name else make() for name, make in fill]
+    params = [values[name] if name else make(connection) for name, make in fill]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
