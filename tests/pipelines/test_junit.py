@@ -75,6 +75,29 @@ def test_the_edges_count_only_check_counts_what_the_worker_stores(testdata):
         ], path.name
         assert checked.duration_seconds == parsed.duration_seconds, path.name
         assert len(cases) == checked.tests
+        # The upload's lighter check (testcases only) counts the same.
+        assert junit.check(str(path), outcomes=False).tests == checked.tests
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "malformed-attribute.xml",
+        "mismatched-tag.xml",
+        "billion-laughs.xml",
+        "external-entity.xml",
+        "not-junit.xml",
+    ],
+)
+def test_the_uploads_counting_check_refuses_what_the_full_check_refuses(fixture):
+    """The upload counts testcases only (check(outcomes=False)); what it refuses
+    and the words it says are the full check's."""
+    errors = []
+    for outcomes in (True, False):
+        with pytest.raises(junit.JUnitError) as error:
+            junit.check(str(FIXTURES / fixture), outcomes=outcomes)
+        errors.append((error.value.detail, error.value.line, error.value.column))
+    assert errors[0] == errors[1]
 
 
 def test_a_corrupt_pytest_report_is_refused_at_the_line_and_column_the_publisher_names(

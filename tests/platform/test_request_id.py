@@ -2,6 +2,7 @@
 
 import json
 import logging
+import sys
 
 import pytest
 
@@ -49,6 +50,45 @@ def test_log_lines_are_json_with_the_request_id(capsys):
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["request_id"] == "rid-42"
     assert line["event"] == "something happened" and line["pin_id"] == 7
+
+
+def test_the_fast_json_line_is_the_one_structlogs_chain_writes():
+    """A plain record is written without structlog's processor chain (the hot
+    paths log one per request): the same fields in the same order; a record
+    with a traceback still goes through the chain and shows it."""
+    from config.logging import JsonFormatter
+
+    formatter = JsonFormatter()
+    log = logging.getLogger("tests.fast_line")
+    record = log.makeRecord(
+        log.name,
+        logging.INFO,
+        __file__,
+        1,
+        "delivery %s accepted",
+        ("d-1",),
+        None,
+        extra={"delivery_id": "d-1", "pk": 7, "odd": {1, 2}},
+    )
+    try:
+        request_context.bind(request_id="rid-7", traceparent="")
+        fast = json.loads(formatter.format(record))
+        chained = json.loads(formatter.structlog.format(record))
+    finally:
+        request_context.clear()
+    assert fast.pop("timestamp")[-1] == "Z" and chained.pop("timestamp")
+    assert list(fast.items()) == list(chained.items())
+    assert fast["event"] == "delivery d-1 accepted" and fast["request_id"] == "rid-7"
+    assert fast["level"] == "info" and fast["odd"] == repr({1, 2})
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        failed = log.makeRecord(
+            log.name, logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+    line = json.loads(formatter.format(failed))
+    assert "ValueError: boom" in line["exception"] and line["level"] == "error"
 
 
 @pytest.mark.worker

@@ -67,17 +67,24 @@ class TestResult(models.Model):
 
     __test__ = False  # not a pytest class, despite the name
 
+    # Neither key is a database constraint: PostgreSQL checks one with a query
+    # per row, which cost as much as a report's COPY itself. Statement triggers
+    # (pipelines/0010) check each statement's rows at once instead: a result
+    # names an existing report and that report's run, and a report with
+    # results is not deleted. Deletes still cascade (on_delete, in Django).
     report = models.ForeignKey(
         TestReport,
         on_delete=models.CASCADE,
         related_name="results",
         db_index=False,  # result_report_idx is this index
+        db_constraint=False,
     )
     run = models.ForeignKey(
         "pipelines.Run",
         on_delete=models.CASCADE,
         related_name="test_results",
         db_index=False,  # result_run_outcome_idx leads with it
+        db_constraint=False,
     )
     # sha1 of "classname::name": the identity flaky-test detection groups on.
     test_key = models.CharField(max_length=40)

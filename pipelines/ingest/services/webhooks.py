@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -17,7 +17,7 @@ from dashboard.domains.models import Repository
 from dashboard.platform.cleaning import fit, json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
 from dashboard.platform.services import outbox_row_replay
-from dashboard.platform.upserts import Upserted, insert_unless_present
+from dashboard.platform.upserts import Upserted, insert_values_unless_present
 from pipelines.ingest.models import (
     Deployment,
     Provider,
@@ -132,31 +132,31 @@ def delivery_receive(
     repository = payload.get("repository")
     full_name = repository.get("full_name") if isinstance(repository, dict) else ""
     now = timezone.now()
-    delivery = WebhookDelivery(
-        delivery_id=delivery_id,
-        event=text_clean(event)[:64],
+    values = {
+        "delivery_id": delivery_id,
+        "event": text_clean(event)[:64],
         # Any payload is stored (the worker judges it): these copies are
         # cleaned so that no value of it can fail the insert.
-        action=text_clean(str(payload.get("action") or ""))[:64],
-        hook_id=text_clean(hook_id)[:32],
-        repository_full_name=text_clean(str(full_name or ""))[:140],
-        body=body,
-        body_size=len(body),
-        request_id=request_id[:128],
-        received_at=now,
-        enqueued_at=now,
-        enqueue_count=1,
-    )
-    if insert_unless_present(delivery, conflict="delivery_id") is not None:
-        publish_light_on_commit(WebhookDelivery.outbox_task_name, delivery.pk)
+        "action": text_clean(str(payload.get("action") or ""))[:64],
+        "hook_id": text_clean(hook_id)[:32],
+        "repository_full_name": text_clean(str(full_name or ""))[:140],
+        "body": body,
+        "body_size": len(body),
+        "request_id": request_id[:128],
+        "received_at": now,
+        "enqueued_at": now,
+        "enqueue_count": 1,
+    }
+    pk = insert_values_unless_present(WebhookDelivery, values, conflict="delivery_id")
+    if pk is not None:
+        publish_light_on_commit(WebhookDelivery.outbox_task_name, pk)
         logger.info(
             "webhook delivery accepted",
-            extra={
-                "delivery_id": delivery_id,
-                "github_event": event,
-                "pk": delivery.pk,
-            },
+            extra={"delivery_id": delivery_id, "github_event": event, "pk": pk},
         )
+        delivery = WebhookDelivery(pk=pk, **values)
+        delivery._state.adding = False
+        delivery._state.db = router.db_for_write(WebhookDelivery)
         return Upserted(delivery, "created")
     delivery = _duplicate_counted(delivery_id, now)
     logger.info(
