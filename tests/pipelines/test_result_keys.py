@@ -1,4 +1,4 @@
-"""Test results' keys (pipelines/0010): no per-row foreign keys, statement
+"""Test results' keys (pipelines/0011): no per-row foreign keys, statement
 triggers in their place. What a key would refuse is still refused, with the
 error a key raises (IntegrityError), and Django's cascades still delete."""
 
@@ -94,3 +94,27 @@ def test_deleting_a_run_still_deletes_its_reports_and_results(report):
     report.run.delete()
     assert not TestReport.objects.filter(pk=report.pk).exists()
     assert not TestResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_being_filled_cannot_be_deleted_from_another_connection(report):
+    """As with a key: the inserting transaction share-locks the report, so a
+    concurrent DELETE waits (here: gives up at its lock_timeout) instead of
+    leaving results without their report."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    dsn = {k: params[k] for k in ("dbname", "user", "host", "port") if params.get(k)}
+    with transaction.atomic():
+        TestResult.objects.bulk_create([result(report=report, run_id=report.run_id)])
+        with psycopg.connect(**dsn, autocommit=True) as other:
+            other.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "DELETE FROM pipelines_testreport WHERE id = %s", [report.pk]
+                )
+    # Committed: the report and its result are both there.
+    assert TestResult.objects.filter(report=report).count() == 1
+    TestResult.objects.filter(report=report).delete()
+    TestReport.objects.all().delete()
+    Run.objects.all().delete()

@@ -69,7 +69,7 @@ class TestResult(models.Model):
 
     # Neither key is a database constraint: PostgreSQL checks one with a query
     # per row, which cost as much as a report's COPY itself. Statement triggers
-    # (pipelines/0010) check each statement's rows at once instead: a result
+    # (pipelines/0011) check each statement's rows at once instead: a result
     # names an existing report and that report's run, and a report with
     # results is not deleted. Deletes still cascade (on_delete, in Django).
     report = models.ForeignKey(

@@ -223,7 +223,7 @@ class Command(BaseCommand):
             found = cursor.fetchall()
             for table, name, _ in found:
                 cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            # The results' keys are statement triggers (pipelines/0010), which
+            # The results' keys are statement triggers (pipelines/0011), which
             # would keep all 10 million rows for one check: the rows are made
             # from the reports and runs they name, so the load goes without.
             for table in BIG_TABLES:

@@ -7,7 +7,9 @@ The results' two foreign keys become plain columns for the database
 statement triggers keep the rule, set-based, over each statement's rows:
 
 - a result (inserted or updated) names an existing report *and* that report's
-  run (stricter than the two keys were: run_id is the report's run_id);
+  run (stricter than the two keys were: run_id is the report's run_id); the
+  reports named are locked FOR KEY SHARE, as a key locks its parent row, so a
+  report deleted concurrently cannot leave results behind;
 - a report cannot be deleted, nor its id or run changed, while results name
   it (the keys' NO ACTION); so a run cannot be deleted under results either
   (the report's own key to its run stays).
@@ -25,6 +27,13 @@ LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
+    -- As a key does: share-lock the reports named, so a concurrent DELETE of
+    -- one waits for this transaction (and then finds its results), and one
+    -- deleted meanwhile is gone by the check below (a new snapshot).
+    PERFORM 1 FROM pipelines_testreport r
+    WHERE r.id IN (SELECT DISTINCT n.report_id FROM new_rows n)
+    ORDER BY r.id
+    FOR KEY SHARE OF r;
     SELECT n.report_id, n.run_id INTO bad
     FROM new_rows n
     LEFT JOIN pipelines_testreport r ON r.id = n.report_id AND r.run_id = n.run_id
@@ -112,7 +121,7 @@ def triggers_drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pipelines", "0009_glance"),
+        ("pipelines", "0010_perf_sample_pins"),
     ]
 
     operations = [

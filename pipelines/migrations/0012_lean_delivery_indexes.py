@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dashboard', '0009_propose_changes'),
-        ('pipelines', '0010_result_keys_checked_per_statement'),
+        ('pipelines', '0011_result_keys_checked_per_statement'),
     ]
 
     operations = [
