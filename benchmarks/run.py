@@ -37,6 +37,15 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 SECRET = "bench-webhook-secret"  # noqa: S105 (a local benchmark's secret)
 SCALE = os.environ.get("SCALE", "small")
 QUICK = SCALE == "small"
+# BENCH_ONLY=panels,runs runs only these groups of scenarios (and the noop
+# baseline, which every run measures); empty: all of them.
+GROUPS = ("webhook", "junit", "panels", "shell", "runs")
+ONLY = {g.strip() for g in os.environ.get("BENCH_ONLY", "").split(",") if g.strip()}
+
+
+def wanted(group: str) -> bool:
+    return not ONLY or group in ONLY
+
 
 ENV = {
     "DATABASE_URL": os.environ.get(
@@ -572,9 +581,12 @@ def prepare() -> dict:
     }
 
 
-def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
+def panel_sql_baseline(
+    domains: list[str], ranges: list[str], panels: list[str]
+) -> dict:
     """The same panels' SQL, captured from their selectors and replayed through
-    psycopg: what the database alone costs, without Django, HTTP or the cache."""
+    psycopg: what the database alone costs, without Django, HTTP or the cache.
+    The same (domain, panel, range) requests as the cold scenario, no others."""
     import psycopg
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
@@ -587,7 +599,7 @@ def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
     for slug in domains:
         domain_id = Domain.objects.get(slug=slug).pk
         for range_key in ranges:
-            for panel in PANELS.values():
+            for panel in (PANELS[slug] for slug in panels):
                 contexts = [
                     CaptureQueriesContext(connections[a])
                     for a in ("default", "replica")
@@ -679,6 +691,11 @@ def add_ratios(results: dict[str, dict]) -> None:
 
 
 def main() -> int:
+    if ONLY - set(GROUPS):
+        raise SystemExit(
+            f"BENCH_ONLY names unknown groups {sorted(ONLY - set(GROUPS))}; "
+            f"choose from {', '.join(GROUPS)}."
+        )
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
     machine = machine_info()
@@ -691,6 +708,7 @@ def main() -> int:
         timings["seed_s"] = round(manage("seed_demo", "--scale", SCALE, "--reset"), 1)
     timings["collectstatic_s"] = round(manage("collectstatic", "--noinput", "-v0"), 1)
     facts = prepare()
+    load_start = os.getloadavg()
     import redis
 
     floor_tables()
@@ -708,79 +726,89 @@ def main() -> int:
             expect={204},
         ) | {"memory": server.peak_rss_mb()}
 
-        bodies = webhook_bodies()
+        if wanted("webhook"):
+            bodies = webhook_bodies()
 
-        def webhook_to(path: str) -> Callable[[int], Request]:
-            def make(i: int) -> Request:
-                event, body = bodies[i % len(bodies)]
-                signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-                return (
-                    "POST",
-                    path,
-                    body,
-                    {
-                        "Content-Type": "application/json",
-                        "X-GitHub-Event": event,
-                        "X-GitHub-Delivery": str(uuid.uuid4()),
-                        "X-Hub-Signature-256": f"sha256={signature}",
-                        "User-Agent": "GitHub-Hookshot/bench",
-                    },
-                )
+            def webhook_to(path: str) -> Callable[[int], Request]:
+                def make(i: int) -> Request:
+                    event, body = bodies[i % len(bodies)]
+                    signature = hmac.new(
+                        SECRET.encode(), body, hashlib.sha256
+                    ).hexdigest()
+                    return (
+                        "POST",
+                        path,
+                        body,
+                        {
+                            "Content-Type": "application/json",
+                            "X-GitHub-Event": event,
+                            "X-GitHub-Delivery": str(uuid.uuid4()),
+                            "X-Hub-Signature-256": f"sha256={signature}",
+                            "User-Agent": "GitHub-Hookshot/bench",
+                        },
+                    )
 
-            return make
+                return make
 
-        ingest = side_by_side(
-            {
-                FLOOR_WEBHOOK: webhook_to("/bench/floor/webhook"),
-                "webhook ingest (signed, unique ids)": webhook_to(
-                    "/api/v1/webhooks/github"
-                ),
-            },
-            requests=2000 * n,
-            concurrency=8,
-            expect={
-                FLOOR_WEBHOOK: {202},
-                "webhook ingest (signed, unique ids)": {200, 202},
-            },
-        )
-        results[FLOOR_WEBHOOK] = ingest[FLOOR_WEBHOOK] | {
-            "memory": server.peak_rss_mb()
-        }
-        results["webhook ingest (signed, unique ids)"] = ingest[
-            "webhook ingest (signed, unique ids)"
-        ] | {"memory": server.peak_rss_mb(), "floor": FLOOR_WEBHOOK}
-
-        report = junit_report()
-        results["JUnit upload, 10,000 testcases"] = drive(
-            lambda i: (
-                "POST",
-                f"/api/v1/ci/runs/{facts['run_id']}/junit",
-                report,
+            ingest = side_by_side(
                 {
-                    "Content-Type": "application/xml",
-                    "Authorization": f"Bearer {facts['token']}",
+                    FLOOR_WEBHOOK: webhook_to("/bench/floor/webhook"),
+                    "webhook ingest (signed, unique ids)": webhook_to(
+                        "/api/v1/webhooks/github"
+                    ),
                 },
-            ),
-            requests=20 * n,
-            concurrency=2,
-            expect={200, 201, 202},
-        ) | {"memory": server.peak_rss_mb(), "body_kb": len(report) // 1024}
-
-        for cases, rounds in ((50_000, n), (500_000, 1)):
-            label = f"{cases:,}"
-            real, floor = junit_pair(
-                cases, rounds=rounds, run_id=facts["run_id"], token=facts["token"]
+                requests=2000 * n,
+                concurrency=8,
+                expect={
+                    FLOOR_WEBHOOK: {202},
+                    "webhook ingest (signed, unique ids)": {200, 202},
+                },
             )
-            floor_name = f"floor: iterparse + COPY, {label} testcases"
-            results[floor_name] = floor
-            results[f"JUnit {label} testcases, upload → parsed"] = real | {
-                "floor": floor_name
+            results[FLOOR_WEBHOOK] = ingest[FLOOR_WEBHOOK] | {
+                "memory": server.peak_rss_mb()
             }
-        results["JUnit 500,000 testcases, upload → parsed"]["memory_vs_50k"] = round(
-            results["JUnit 500,000 testcases, upload → parsed"]["memory"]["total_mb"]
-            / results["JUnit 50,000 testcases, upload → parsed"]["memory"]["total_mb"],
-            2,
-        )
+            results["webhook ingest (signed, unique ids)"] = ingest[
+                "webhook ingest (signed, unique ids)"
+            ] | {"memory": server.peak_rss_mb(), "floor": FLOOR_WEBHOOK}
+
+        if wanted("junit"):
+            report = junit_report()
+            results["JUnit upload, 10,000 testcases"] = drive(
+                lambda i: (
+                    "POST",
+                    f"/api/v1/ci/runs/{facts['run_id']}/junit",
+                    report,
+                    {
+                        "Content-Type": "application/xml",
+                        "Authorization": f"Bearer {facts['token']}",
+                    },
+                ),
+                requests=20 * n,
+                concurrency=2,
+                expect={200, 201, 202},
+            ) | {"memory": server.peak_rss_mb(), "body_kb": len(report) // 1024}
+
+            for cases, rounds in ((50_000, n), (500_000, 1)):
+                label = f"{cases:,}"
+                real, floor = junit_pair(
+                    cases, rounds=rounds, run_id=facts["run_id"], token=facts["token"]
+                )
+                floor_name = f"floor: iterparse + COPY, {label} testcases"
+                results[floor_name] = floor
+                results[f"JUnit {label} testcases, upload → parsed"] = real | {
+                    "floor": floor_name
+                }
+            results["JUnit 500,000 testcases, upload → parsed"]["memory_vs_50k"] = (
+                round(
+                    results["JUnit 500,000 testcases, upload → parsed"]["memory"][
+                        "total_mb"
+                    ]
+                    / results["JUnit 50,000 testcases, upload → parsed"]["memory"][
+                        "total_mb"
+                    ],
+                    2,
+                )
+            )
 
         ranges = ["24h", "7d", "30d", "90d"]
         domains = facts["domains"][: 5 if QUICK else 20]
@@ -796,54 +824,57 @@ def main() -> int:
                 {**cookie, "HX-Request": "true"},
             )
 
-        delete_prefixed(cache, ENV["CACHE_KEY_PREFIX"])
-        results[RAW_SQL] = panel_sql_baseline(domains, ranges)
-        results["dashboard panels, cold cache"] = drive(
-            panel_request, requests=len(combos), concurrency=4, expect={200}
-        ) | {
-            "memory": server.peak_rss_mb(),
-            "distinct_panels": len(combos),
-            "floor": RAW_SQL,
-        }
-        results["dashboard panels, warm cache"] = drive(
-            panel_request, requests=len(combos) * 3, concurrency=4, expect={200}
-        ) | {"memory": server.peak_rss_mb(), "floor": NOOP}
-        results["dashboard page shell"] = drive(
-            lambda i: (
-                "GET",
-                f"/d/{domains[i % len(domains)]}/dashboard/?range=7d",
-                None,
-                cookie,
-            ),
-            requests=300 * n,
-            concurrency=4,
-            expect={200},
-        ) | {"memory": server.peak_rss_mb(), "floor": NOOP}
-        cursors = facts["cursors"]
-        runs_url = f"/d/{facts['runs_slug']}/runs/"
-        deep = f"runs list, deep pages (of {facts['runs_total']:,} runs)"
-        pages = side_by_side(
-            {
-                FIRST_PAGE: lambda i: ("GET", runs_url, None, cookie),
-                deep: lambda i: (
+        if wanted("panels"):
+            delete_prefixed(cache, ENV["CACHE_KEY_PREFIX"])
+            results[RAW_SQL] = panel_sql_baseline(domains, ranges, panels)
+            results["dashboard panels, cold cache"] = drive(
+                panel_request, requests=len(combos), concurrency=4, expect={200}
+            ) | {
+                "memory": server.peak_rss_mb(),
+                "distinct_panels": len(combos),
+                "floor": RAW_SQL,
+            }
+            results["dashboard panels, warm cache"] = drive(
+                panel_request, requests=len(combos) * 3, concurrency=4, expect={200}
+            ) | {"memory": server.peak_rss_mb(), "floor": NOOP}
+        if wanted("shell"):
+            results["dashboard page shell"] = drive(
+                lambda i: (
                     "GET",
-                    f"{runs_url}?cursor={cursors[i % len(cursors)]}",
+                    f"/d/{domains[i % len(domains)]}/dashboard/?range=7d",
                     None,
                     cookie,
                 ),
-            },
-            requests=300 * n,
-            concurrency=4,
-            expect={FIRST_PAGE: {200}, deep: {200}},
-        )
-        results[FIRST_PAGE] = pages[FIRST_PAGE] | {
-            "memory": server.peak_rss_mb(),
-            "floor": NOOP,
-        }
-        results[deep] = pages[deep] | {
-            "memory": server.peak_rss_mb(),
-            "floor": FIRST_PAGE,
-        }
+                requests=300 * n,
+                concurrency=4,
+                expect={200},
+            ) | {"memory": server.peak_rss_mb(), "floor": NOOP}
+        if wanted("runs"):
+            cursors = facts["cursors"]
+            runs_url = f"/d/{facts['runs_slug']}/runs/"
+            deep = f"runs list, deep pages (of {facts['runs_total']:,} runs)"
+            pages = side_by_side(
+                {
+                    FIRST_PAGE: lambda i: ("GET", runs_url, None, cookie),
+                    deep: lambda i: (
+                        "GET",
+                        f"{runs_url}?cursor={cursors[i % len(cursors)]}",
+                        None,
+                        cookie,
+                    ),
+                },
+                requests=300 * n,
+                concurrency=4,
+                expect={FIRST_PAGE: {200}, deep: {200}},
+            )
+            results[FIRST_PAGE] = pages[FIRST_PAGE] | {
+                "memory": server.peak_rss_mb(),
+                "floor": NOOP,
+            }
+            results[deep] = pages[deep] | {
+                "memory": server.peak_rss_mb(),
+                "floor": FIRST_PAGE,
+            }
     finally:
         server.stop()
         # The scenarios queued tasks no worker ran: drop them (this run's keys only).
@@ -858,6 +889,9 @@ def main() -> int:
         "scale": SCALE,
         "machine": machine,
         "gunicorn_workers": WORKERS,
+        "only": sorted(ONLY) or "all",
+        # Other people's work on a shared machine: 1/5/15-minute load averages.
+        "load_average": {"start": load_start, "end": os.getloadavg()},
         "setup": timings,
         "dataset_approx_rows": facts["dataset"],
         "scenarios": results,

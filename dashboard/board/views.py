@@ -66,7 +66,7 @@ def dashboard_page(request: HttpRequest, domain: Domain) -> HttpResponse:
     return render(request, template, context)
 
 
-@domain_view(policy.Action.BROWSE)
+@domain_view(policy.Action.BROWSE, cache_access=True)
 @require_GET
 @vary_on_headers("HX-Request")
 def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpResponse:

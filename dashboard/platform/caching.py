@@ -10,6 +10,7 @@ from the database without waiting for Redis.
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -35,6 +36,10 @@ CACHE_TTLS: dict[str, int] = {
     "panel.pins": 30,
     "panel.drift": 60,
     "domain.summary": 60,
+    # Which domain a user may browse by slug (dashboard.domains.selectors), and
+    # the token that every permission, membership or domain change renews.
+    "domain.access": 60,
+    "domain.access_version": 86_400,
     # One overview column for one set of domains (dashboard.board.overview).
     "overview.column": 60,
     # A rollup touch is queued for this domain (dashboard.board.rollups).
@@ -105,6 +110,42 @@ def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
     value = build()
     _guarded(lambda: cache.set(key, value, CACHE_TTLS[name]), default=None)
     return value
+
+
+def cached_if_current(
+    name: str, *parts: object, version: str, build: Callable[[], T | None]
+) -> T | None:
+    """Like cached(), for things that stay true until something else changes:
+    the entry is stored with the current token of `version` (a CACHE_TTLS name
+    without parts) and read back, in one round trip, only while that token is
+    unchanged; `version_renew(version)` drops every such entry at once. A
+    `build()` of None (nothing to keep, e.g. a refusal) is never stored."""
+    key, version_key = cache_key(name, *parts), cache_key(version)
+    found = _guarded(lambda: cache.get_many([key, version_key]), default=None)
+    if found is None:  # no cache: straight from the database
+        return build()
+    token = found.get(version_key)
+    entry = found.get(key)
+    if token is not None and entry is not None and entry[0] == token:
+        return entry[1]
+    value = build()
+    if value is not None:
+        if token is None:
+            token = uuid.uuid4().hex
+            _guarded(
+                lambda: cache.add(version_key, token, CACHE_TTLS[version]), default=None
+            )
+            token = _guarded(lambda: cache.get(version_key), default=None)
+        if token is not None:
+            stored = (token, value)
+            _guarded(lambda: cache.set(key, stored, CACHE_TTLS[name]), default=None)
+    return value
+
+
+def version_renew(version: str) -> None:
+    """A new token for `version`: every entry stored under the old one is stale."""
+    key, token = cache_key(version), uuid.uuid4().hex
+    _guarded(lambda: cache.set(key, token, CACHE_TTLS[version]), default=None)
 
 
 def invalidate(name: str, *parts: object) -> None:
