@@ -148,6 +148,32 @@ def version_renew(version: str) -> None:
     _guarded(lambda: cache.set(key, token, CACHE_TTLS[version]), default=None)
 
 
+def cached_with_source(
+    name: str,
+    parts: tuple,
+    extra: tuple,
+    *,
+    build_source: Callable[[], object],
+    build: Callable[[object], T],
+) -> T:
+    """A value derived from a cached source (a rendered fragment from a panel's
+    data), both under `name`'s TTL: (name, *parts) holds the source and
+    (name, *parts, *extra) the value. Both are read in one round trip and what
+    was built is stored in one more, instead of a read and a write each."""
+    source_key, key = cache_key(name, *parts), cache_key(name, *parts, *extra)
+    found = _guarded(lambda: cache.get_many([key, source_key]), default={})
+    if key in found:
+        return found[key]
+    built: dict[str, object] = {}
+    if source_key in found:
+        source = found[source_key]
+    else:
+        source = built[source_key] = build_source()
+    value = built[key] = build(source)
+    _guarded(lambda: cache.set_many(built, CACHE_TTLS[name]), default=None)
+    return value
+
+
 def invalidate(name: str, *parts: object) -> None:
     key = cache_key(name, *parts)
     _guarded(lambda: cache.delete(key), default=None)
