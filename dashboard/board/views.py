@@ -96,8 +96,8 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
         # The fragment is the same for everyone who may see the domain (bar the
         # staff-only link), so the rendered HTML is cached too: a warm panel
         # costs a cache read, not a template render of its tables.
-        # The fragment and the data it is drawn from are read in one round trip
-        # and stored in one (a cold panel costs two Redis calls, not four).
+        # A warm panel reads the fragment alone; a cold one reads the data it
+        # is drawn from too, and stores both in one round trip.
         html = cached_with_source(
             chosen_panel.cache_name,
             (domain.pk, chosen.key),

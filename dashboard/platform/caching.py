@@ -158,16 +158,16 @@ def cached_with_source(
 ) -> T:
     """A value derived from a cached source (a rendered fragment from a panel's
     data), both under `name`'s TTL: (name, *parts) holds the source and
-    (name, *parts, *extra) the value. Both are read in one round trip and what
-    was built is stored in one more, instead of a read and a write each."""
+    (name, *parts, *extra) the value. A hit reads the value alone (never the
+    larger source); a miss reads the source, and stores what it built in one
+    round trip instead of a write each."""
     source_key, key = cache_key(name, *parts), cache_key(name, *parts, *extra)
-    found = _guarded(lambda: cache.get_many([key, source_key]), default={})
-    if key in found:
-        return found[key]
+    value = _guarded(lambda: cache.get(key, _MISS), default=_MISS)
+    if value is not _MISS:
+        return value
     built: dict[str, object] = {}
-    if source_key in found:
-        source = found[source_key]
-    else:
+    source = _guarded(lambda: cache.get(source_key, _MISS), default=_MISS)
+    if source is _MISS:
         source = built[source_key] = build_source()
     value = built[key] = build(source)
     _guarded(lambda: cache.set_many(built, CACHE_TTLS[name]), default=None)
