@@ -244,3 +244,31 @@ def test_histograms_are_sparse_and_exact(build):
     for row in CIRollup.objects.all():
         assert all(count > 0 for count in row.duration_hist.values())
         assert sum(row.duration_hist.values()) == row.runs
+
+
+def test_the_migration_to_sparse_histograms_is_exact_both_ways(build):
+    """pipelines 0010: dense lists become {"index": count} and back, the same
+    in its PostgreSQL UPDATE and in its loop for SQLite."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("pipelines.migrations.0010_panel_speed")
+    dense = [[0, 0, 3, 0, 1], [7], [], [0] * 70 + [2]]
+    for hist in dense:
+        assert migration._to_dense(migration._to_sparse(hist)) == hist
+    build.runs(2, hours_ago=2)
+    build.runs(2, hours_ago=5)
+    rollups_refresh()
+    rows = list(CIRollup.objects.order_by("pk")[:4])
+    assert len(rows) == 4
+    for row, hist in zip(rows, dense, strict=True):
+        CIRollup.objects.filter(pk=row.pk).update(duration_hist=hist)
+    with connection.cursor() as cursor:
+        cursor.execute(migration._SPARSE_SQL)
+    assert [CIRollup.objects.get(pk=r.pk).duration_hist for r in rows] == [
+        migration._to_sparse(h) for h in dense
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(migration._DENSE_SQL)
+    assert [CIRollup.objects.get(pk=r.pk).duration_hist for r in rows] == dense
