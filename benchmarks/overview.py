@@ -87,7 +87,7 @@ def seed(n: int) -> None:
                             passed=0 if failed else 1,
                             failed=1 if failed else 0,
                             duration_sum_s=300,
-                            duration_hist=[0] * 50 + [1],
+                            duration_hist={"50": 1},
                         )
                     )
             run = Run.objects.create(

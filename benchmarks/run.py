@@ -37,7 +37,6 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 SECRET = "bench-webhook-secret"  # noqa: S105 (a local benchmark's secret)
 SCALE = os.environ.get("SCALE", "small")
 QUICK = SCALE == "small"
-
 ENV = {
     "DATABASE_URL": os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/controlplane_bench"
@@ -584,9 +583,12 @@ def prepare() -> dict:
     }
 
 
-def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
+def panel_sql_baseline(
+    domains: list[str], ranges: list[str], panels: list[str]
+) -> dict:
     """The same panels' SQL, captured from their selectors and replayed through
-    psycopg: what the database alone costs, without Django, HTTP or the cache."""
+    psycopg: what the database alone costs, without Django, HTTP or the cache.
+    The same (domain, panel, range) requests as the cold scenario, no others."""
     import psycopg
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
@@ -599,7 +601,7 @@ def panel_sql_baseline(domains: list[str], ranges: list[str]) -> dict:
     for slug in domains:
         domain_id = Domain.objects.get(slug=slug).pk
         for range_key in ranges:
-            for panel in PANELS.values():
+            for panel in (PANELS[slug] for slug in panels):
                 contexts = [
                     CaptureQueriesContext(connections[a])
                     for a in ("default", "replica")
@@ -668,9 +670,24 @@ def delete_prefixed(client, prefix: str) -> int:
 
 
 # BENCH_ONLY=webhook,junit50k (comma-separated) runs only those scenarios:
-# noop, webhook, junit10k, junit50k, junit500k, panels, shell, runs.
+# noop, webhook, junit10k, junit50k, junit500k, panels, shell, runs (`junit`
+# names the three JUnit ones); the noop baseline also runs with panels or
+# shell, whose floor it is. Empty: all of them.
 # BENCH_ROUNDS=N repeats the repeated scenarios N times (small: 1, default: 3).
+SCENARIOS = (
+    "noop",
+    "webhook",
+    "junit10k",
+    "junit50k",
+    "junit500k",
+    "panels",
+    "shell",
+    "runs",
+)
 ONLY = {k.strip() for k in os.environ.get("BENCH_ONLY", "").split(",") if k.strip()}
+if "junit" in ONLY:
+    ONLY |= {"junit10k", "junit50k", "junit500k"}
+    ONLY.discard("junit")
 
 
 def wanted(*keys: str) -> bool:
@@ -701,6 +718,11 @@ def add_ratios(results: dict[str, dict]) -> None:
 
 
 def main() -> int:
+    if ONLY - set(SCENARIOS):
+        raise SystemExit(
+            f"BENCH_ONLY names unknown scenarios {sorted(ONLY - set(SCENARIOS))}; "
+            f"choose from junit, {', '.join(SCENARIOS)}."
+        )
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
     machine = machine_info()
@@ -723,7 +745,7 @@ def main() -> int:
     cookie = {"Cookie": f"sessionid={facts['session']}"}
     n = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
     try:
-        if wanted("noop"):
+        if wanted("noop", "panels", "shell"):
             results[NOOP] = drive(
                 lambda i: ("GET", "/bench/noop", None, {}),
                 requests=2000 * n,
@@ -833,7 +855,7 @@ def main() -> int:
 
         if wanted("panels"):
             delete_prefixed(cache, ENV["CACHE_KEY_PREFIX"])
-            results[RAW_SQL] = panel_sql_baseline(domains, ranges)
+            results[RAW_SQL] = panel_sql_baseline(domains, ranges, panels)
             results["dashboard panels, cold cache"] = drive(
                 panel_request, requests=len(combos), concurrency=4, expect={200}
             ) | {
@@ -897,6 +919,7 @@ def main() -> int:
         "scale": SCALE,
         "machine": machine,
         "gunicorn_workers": WORKERS,
+        "only": sorted(ONLY) or "all",
         "setup": timings,
         "dataset_approx_rows": facts["dataset"],
         "scenarios": results,

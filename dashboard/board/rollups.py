@@ -5,7 +5,10 @@ fields to read, and a fold from raw rows to rollup rows) in its AppConfig.ready(
 see pipelines/ingest/rollups.py. The one primitive is `rollup_rebuild(source,
 domain_id, since, until)`: read the raw rows of that domain in that range once
 (on the domain/time index), fold them per key and hour in Python, and replace the
-rollup rows of the range in one transaction. The refresher (`rollups_refresh`, a
+rollup rows of the range in one transaction. On PostgreSQL a source that gives
+its fold as SQL (`select_sql`) is folded inside the database instead: one
+`DELETE` and one `INSERT … SELECT … GROUP BY`, no row crosses into Python (a
+full rebuild is one statement per source for every domain at once). The refresher (`rollups_refresh`, a
 Celery beat task) finds which hours changed — new rows by primary key above a
 watermark, plus a recent window for rows that were updated (a run completing, a
 duplicate delivery) — and rebuilds only those. `manage.py rebuild_rollups`
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import shared_task
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
 from config.tasks import enqueue_on_commit, task_options
@@ -58,6 +61,12 @@ class Source:
     # changed since the last refresh are folded again even when their hour is
     # older than RECENT_WINDOW (a run that completes a day after it started).
     updated_field: str = ""
+    # The same fold as one SELECT (PostgreSQL), yielding `select_columns` of the
+    # rollup table per key and hour, from the raw rows that pass `{scope}` (a
+    # condition on domain_id) and `{window}` (on time_field: in [%(since)s,
+    # %(until)s), or TRUE for all time). Empty: the Python fold only.
+    select_sql: str = ""
+    select_columns: tuple[str, ...] = ()
 
 
 SOURCES: dict[str, Source] = {}
@@ -77,6 +86,13 @@ def rollup_rebuild(
         floor_hour(since),
         floor_hour(until - timedelta(microseconds=1)) + HOUR,
     )
+    if _folds_in_sql(source):
+        scope = "domain_id IS NULL" if domain_id is None else "domain_id = %(domain)s"
+        return _rebuild_in_sql(
+            source,
+            scope=scope,
+            params={"domain": domain_id, "since": since, "until": until},
+        )
     raw = source.model.objects.using("default").filter(
         **{f"{source.time_field}__gte": since, f"{source.time_field}__lt": until}
     )
@@ -99,6 +115,37 @@ def rollup_rebuild(
         existing.delete()
         source.rollup.objects.using("default").bulk_create(built, batch_size=2_000)
     return len(built)
+
+
+def _folds_in_sql(source: Source) -> bool:
+    return bool(source.select_sql) and connections["default"].vendor == "postgresql"
+
+
+def _rebuild_in_sql(source: Source, *, scope: str, params: dict) -> int:
+    """DELETE the rollup rows in scope (and range, when bounded) and INSERT the
+    fold of the raw rows in scope, in one transaction: the rows never leave
+    PostgreSQL. `scope` is a condition on domain_id, shared by both tables."""
+    bounded = "since" in params
+    rollup = source.rollup._meta.db_table
+    # Table names and fixed conditions only:
+    delete = f"DELETE FROM {rollup} WHERE {scope}"  # noqa: S608  # nosec B608
+    if bounded:
+        delete += " AND hour >= %(since)s AND hour < %(until)s"
+    window = (
+        f"{source.time_field} >= %(since)s AND {source.time_field} < %(until)s"
+        if bounded
+        else "TRUE"
+    )
+    select = source.select_sql.format(scope=scope, window=window)
+    columns = ", ".join(source.select_columns)
+    insert = f"INSERT INTO {rollup} ({columns}) {select}"  # nosec B608
+    with (
+        transaction.atomic(using="default"),
+        connections["default"].cursor() as cursor,
+    ):
+        cursor.execute(delete, params)
+        cursor.execute(insert, params)
+        return max(cursor.rowcount, 0)
 
 
 def _ranges(hours: set[datetime]) -> list[tuple[datetime, datetime]]:
@@ -172,7 +219,8 @@ def rollups_refresh(*, now: datetime | None = None) -> dict[str, int]:
 def rollups_rebuild_all(
     *, domain_ids: list[int | None] | None = None
 ) -> dict[str, int]:
-    """Rebuild every rollup from the raw tables (after a bulk load or a bug fix)."""
+    """Rebuild every rollup from the raw tables (after a bulk load or a bug fix).
+    On PostgreSQL, every domain of a source at once is one statement."""
     from django.db.models import Max, Min
 
     result: dict[str, int] = {}
@@ -183,20 +231,30 @@ def rollups_rebuild_all(
     )
     for source in SOURCES.values():
         raw = source.model.objects.using("default")
-        bounds = raw.aggregate(
-            first=Min(source.time_field), last=Max(source.time_field), top=Max("pk")
-        )
-        count = 0
-        if bounds["first"] is not None:
-            for domain_id in ids:
-                if domain_id is None and not source.with_unmapped:
-                    continue
-                count += rollup_rebuild(
-                    source=source,
-                    domain_id=domain_id,
-                    since=bounds["first"],
-                    until=bounds["last"] + HOUR,
-                )
+        if _folds_in_sql(source) and domain_ids is None:
+            # Top first: a row that arrives during the rebuild is folded in by
+            # it or by the next refresh (its id is above the watermark).
+            top = raw.aggregate(top=Max("pk"))["top"]
+            scope = "TRUE" if source.with_unmapped else "domain_id IS NOT NULL"
+            count = _rebuild_in_sql(source, scope=scope, params={})
+            bounds = {"top": top}
+        else:
+            bounds = raw.aggregate(
+                first=Min(source.time_field),
+                last=Max(source.time_field),
+                top=Max("pk"),
+            )
+            count = 0
+            if bounds["first"] is not None:
+                for domain_id in ids:
+                    if domain_id is None and not source.with_unmapped:
+                        continue
+                    count += rollup_rebuild(
+                        source=source,
+                        domain_id=domain_id,
+                        since=bounds["first"],
+                        until=bounds["last"] + HOUR,
+                    )
         RollupWatermark.objects.using("default").update_or_create(
             name=source.name,
             defaults={"last_id": bounds["top"] or 0, "refreshed_at": timezone.now()},

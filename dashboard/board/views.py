@@ -17,12 +17,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from dashboard.board import charts
 from dashboard.board.overview import COLUMNS, overview_rows
-from dashboard.board.panels import PANELS, panel_data
+from dashboard.board.panels import PANELS, panel_build, panel_data
 from dashboard.board.panels.common import RANGES, BadRange, time_range
 from dashboard.domains import policy, selectors
 from dashboard.domains.access import domain_view
 from dashboard.domains.models import Domain
-from dashboard.platform.caching import cached
+from dashboard.platform.caching import cached_with_source
 from dashboard.platform.problems import problem
 
 TEMPLATE = "dashboard/dashboard.html"
@@ -66,7 +66,7 @@ def dashboard_page(request: HttpRequest, domain: Domain) -> HttpResponse:
     return render(request, template, context)
 
 
-@domain_view(policy.Action.BROWSE)
+@domain_view(policy.Action.BROWSE, cache_access=True)
 @require_GET
 @vary_on_headers("HX-Request")
 def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpResponse:
@@ -96,15 +96,15 @@ def dashboard_panel(request: HttpRequest, domain: Domain, panel: str) -> HttpRes
         # The fragment is the same for everyone who may see the domain (bar the
         # staff-only link), so the rendered HTML is cached too: a warm panel
         # costs a cache read, not a template render of its tables.
-        html = cached(
+        # A warm panel reads the fragment alone; a cold one reads the data it
+        # is drawn from too, and stores both in one round trip.
+        html = cached_with_source(
             chosen_panel.cache_name,
-            domain.pk,
-            chosen.key,
-            "html",
-            int(request.user.is_staff),
-            int(context["refresh"]),
-            build=lambda: render_to_string(
-                f"{TEMPLATE}#panel", _panel_context(context), request=request
+            (domain.pk, chosen.key),
+            ("html", int(request.user.is_staff), int(context["refresh"])),
+            build_source=lambda: panel_build(chosen_panel, domain.pk, chosen),
+            build=lambda data: render_to_string(
+                f"{TEMPLATE}#panel", _panel_context(context, data), request=request
             ),
         )
         return HttpResponse(html)
@@ -128,8 +128,9 @@ def _auto_refresh(request: HttpRequest) -> bool:
     return request.GET.get("refresh") == "1"
 
 
-def _panel_context(context: dict) -> dict:
-    data = panel_data(context["panel"], context["domain"], context["range"])
+def _panel_context(context: dict, data: dict | None = None) -> dict:
+    if data is None:
+        data = panel_data(context["panel"], context["domain"], context["range"])
     return {
         **context,
         "data": data,

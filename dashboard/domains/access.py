@@ -22,7 +22,7 @@ from dashboard.domains.models import Domain
 
 
 def domain_view(
-    action: str, *, write_action: str | None = None
+    action: str, *, write_action: str | None = None, cache_access: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Restrict first: a domain the user may not browse is a 404 exactly like a
     missing one; a visible domain without the action is a 403 page. Both counted.
@@ -32,6 +32,8 @@ def domain_view(
     The view receives the Domain instead of the slug; `request.domain_actions`
     holds what the user may do there. `required_actions` (per method) is read
     by the leak test. Put it above require_POST & co: refuse before anything else.
+    `cache_access`: the user's access to the domain may come from the cache
+    (selectors.domain_for), for views asked for many times a minute (panels).
     """
     action = policy.Action(action).value
     write_action = policy.Action(write_action or action).value
@@ -39,7 +41,9 @@ def domain_view(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-            domain = selectors.domain_for(request.user, slug, path=request.path)
+            domain = selectors.domain_for(
+                request.user, slug, path=request.path, cached=cache_access
+            )
             # Browsing was checked by domain_for; the other actions are read
             # only when asked for (a panel fragment asks for none of them).
             request.domain_actions = SimpleLazyObject(

@@ -7,6 +7,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from dashboard.domains import policy
 from dashboard.domains.models import AuditEntry, Domain, IngestToken, Membership
+from dashboard.platform.caching import cached_if_current, version_renew
 
 
 def domains_for(
@@ -28,10 +29,16 @@ def domain_for(
     action: str = policy.Action.BROWSE,
     *,
     path: str = "",
+    cached: bool = False,
 ) -> Domain:
     """The domain if `user` may perform `action` on it, else 404 (and a denial
-    counted when the domain exists): hidden looks exactly like missing."""
-    domain = domains_for(user, action).filter(slug=slug).first()
+    counted when the domain exists): hidden looks exactly like missing.
+    `cached`: a yes may come from the cache (_visible_domain)."""
+    domain = (
+        _visible_domain(user, slug, action)
+        if cached
+        else domains_for(user, action).filter(slug=slug).first()
+    )
     if domain is not None:
         return domain
     existing = Domain.objects.filter(slug=slug).first()
@@ -42,6 +49,29 @@ def domain_for(
             user=user, action=str(action), domain=existing, path=path, status_code=404
         )
     raise Http404("No such domain.")
+
+
+def _visible_domain(user: AbstractBaseUser, slug: str, action: str) -> Domain | None:
+    """The domain by slug if `user` may perform `action` on it, cached per user
+    (a dashboard asks once per panel, and again every minute when it refreshes)
+    under a token that any change of permissions, memberships, users or domains
+    renews (domain_access_changed); a refusal is never cached."""
+    if not user.is_authenticated:
+        return None
+    return cached_if_current(
+        "domain.access",
+        user.pk,
+        str(action),
+        slug,
+        version="domain.access_version",
+        build=lambda: domains_for(user, action).filter(slug=slug).first(),
+    )
+
+
+def domain_access_changed(sender, **kwargs) -> None:
+    """Receiver (DashboardConfig.ready()): who may see which domain may have
+    changed, so no cached answer of _visible_domain() is used again."""
+    version_renew("domain.access_version")
 
 
 def user_can(user: AbstractBaseUser, action: str, domain: Domain) -> bool:

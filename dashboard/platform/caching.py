@@ -10,6 +10,7 @@ from the database without waiting for Redis.
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -35,6 +36,10 @@ CACHE_TTLS: dict[str, int] = {
     "panel.pins": 30,
     "panel.drift": 60,
     "domain.summary": 60,
+    # Which domain a user may browse by slug (dashboard.domains.selectors), and
+    # the token that every permission, membership or domain change renews.
+    "domain.access": 60,
+    "domain.access_version": 86_400,
     # One overview column for one set of domains (dashboard.board.overview).
     "overview.column": 60,
     # A rollup touch is queued for this domain (dashboard.board.rollups).
@@ -106,6 +111,68 @@ def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
         return value
     value = build()
     _guarded(lambda: cache.set(key, value, CACHE_TTLS[name]), default=None)
+    return value
+
+
+def cached_if_current(
+    name: str, *parts: object, version: str, build: Callable[[], T | None]
+) -> T | None:
+    """Like cached(), for things that stay true until something else changes:
+    the entry is stored with the current token of `version` (a CACHE_TTLS name
+    without parts) and read back, in one round trip, only while that token is
+    unchanged; `version_renew(version)` drops every such entry at once. A
+    `build()` of None (nothing to keep, e.g. a refusal) is never stored."""
+    key, version_key = cache_key(name, *parts), cache_key(version)
+    found = _guarded(lambda: cache.get_many([key, version_key]), default=None)
+    if found is None:  # no cache: straight from the database
+        return build()
+    token = found.get(version_key)
+    entry = found.get(key)
+    if token is not None and entry is not None and entry[0] == token:
+        return entry[1]
+    value = build()
+    if value is not None:
+        if token is None:
+            token = uuid.uuid4().hex
+            _guarded(
+                lambda: cache.add(version_key, token, CACHE_TTLS[version]), default=None
+            )
+            token = _guarded(lambda: cache.get(version_key), default=None)
+        if token is not None:
+            stored = (token, value)
+            _guarded(lambda: cache.set(key, stored, CACHE_TTLS[name]), default=None)
+    return value
+
+
+def version_renew(version: str) -> None:
+    """A new token for `version`: every entry stored under the old one is stale."""
+    key, token = cache_key(version), uuid.uuid4().hex
+    _guarded(lambda: cache.set(key, token, CACHE_TTLS[version]), default=None)
+
+
+def cached_with_source(
+    name: str,
+    parts: tuple,
+    extra: tuple,
+    *,
+    build_source: Callable[[], object],
+    build: Callable[[object], T],
+) -> T:
+    """A value derived from a cached source (a rendered fragment from a panel's
+    data), both under `name`'s TTL: (name, *parts) holds the source and
+    (name, *parts, *extra) the value. A hit reads the value alone (never the
+    larger source); a miss reads the source, and stores what it built in one
+    round trip instead of a write each."""
+    source_key, key = cache_key(name, *parts), cache_key(name, *parts, *extra)
+    value = _guarded(lambda: cache.get(key, _MISS), default=_MISS)
+    if value is not _MISS:
+        return value
+    built: dict[str, object] = {}
+    source = _guarded(lambda: cache.get(source_key, _MISS), default=_MISS)
+    if source is _MISS:
+        source = built[source_key] = build_source()
+    value = built[key] = build(source)
+    _guarded(lambda: cache.set_many(built, CACHE_TTLS[name]), default=None)
     return value
 
 

@@ -3,7 +3,6 @@ ingestion panels read. Registered with the dashboard's rollup machinery
 (dashboard.board.rollups) in PipelinesConfig.ready()."""
 
 import bisect
-import operator
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -33,27 +32,47 @@ def duration_bucket(seconds: float) -> int:
     return bisect.bisect_left(DURATION_BOUNDS_S, max(seconds, 0.0))
 
 
-def histogram_add(total: list[int], other: Iterable[int]) -> list[int]:
-    other = other if isinstance(other, list) else list(other)
-    if len(total) < len(other):
-        total.extend([0] * (len(other) - len(total)))
-    # Bucket by bucket in C (panels add thousands of 106-bucket histograms).
-    total[: len(other)] = map(operator.add, total, other)
+# A histogram is stored sparse: {"<bucket index>": count} for the buckets that
+# hold runs (an hour of one workflow holds a run or a few, so a dense 106-wide
+# array would be almost all zeros, and so would everything reading it).
+Histogram = dict[str, int]
+
+
+def histogram_add(total: dict[int, int], other: Histogram) -> dict[int, int]:
+    """Add a stored histogram into `total` (bucket index -> count)."""
+    for index, count in other.items():
+        index = int(index)
+        total[index] = total.get(index, 0) + count
     return total
 
 
-def histogram_quantile(hist: list[int], q: float) -> float | None:
-    """The upper bound of the bucket holding the q-quantile (None when empty)."""
-    n = sum(hist)
+def histogram_quantile(hist: list[int] | dict, q: float) -> float | None:
+    """The upper bound of the bucket holding the q-quantile (None when empty);
+    `hist` is dense (count per bucket index) or sparse (index -> count)."""
+    counts = (
+        sorted((int(i), c) for i, c in hist.items())
+        if isinstance(hist, dict)
+        else list(enumerate(hist))
+    )
+    index = quantile_bucket(counts, q)
+    if index is None:
+        return None
+    return DURATION_BOUNDS_S[min(index, len(DURATION_BOUNDS_S) - 1)]
+
+
+def quantile_bucket(counts: list[tuple[int, int]], q: float) -> int | None:
+    """The first bucket (index, count in index order) at which the running count
+    reaches q × the total: what ci_health's SQL computes with a window sum."""
+    n = sum(c for _, c in counts)
     if not n:
         return None
     rank = q * n
     seen = 0
-    for i, count in enumerate(hist):
+    for index, count in counts:
         seen += count
         if seen >= rank and count:
-            return DURATION_BOUNDS_S[min(i, len(DURATION_BOUNDS_S) - 1)]
-    return DURATION_BOUNDS_S[-1]
+            return index
+    return len(DURATION_BOUNDS_S) - 1
 
 
 def _fold_ci(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]:
@@ -69,7 +88,7 @@ def _fold_ci(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]
                 repository_id=repository_id,
                 workflow=key[1],
                 hour=key[2],
-                duration_hist=[],
+                duration_hist={},
             )
         item.runs += 1
         item.passed += conclusion in PASSED
@@ -77,10 +96,8 @@ def _fold_ci(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Model]
         if completed_at is not None:
             seconds = (completed_at - started_at).total_seconds()
             item.duration_sum_s += seconds
-            index = duration_bucket(seconds)
-            if len(item.duration_hist) <= index:
-                item.duration_hist.extend([0] * (index + 1 - len(item.duration_hist)))
-            item.duration_hist[index] += 1
+            index = str(duration_bucket(seconds))
+            item.duration_hist[index] = item.duration_hist.get(index, 0) + 1
     return list(buckets.values())
 
 
@@ -130,6 +147,73 @@ def _fold_ingest(domain_id: int | None, rows: Iterable[tuple]) -> list[models.Mo
     return list(buckets.values())
 
 
+# --- The same folds in SQL (PostgreSQL; dashboard.board.rollups runs them) ---
+# The hour of a timestamp, in UTC whatever the session's time zone.
+_HOUR = "date_trunc('hour', {0} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+# duration_bucket() in SQL: bisect_left(bounds, s) is the number of bounds below
+# s, i.e. 106 - (number of negated bounds <= -s), which width_bucket() counts
+# over the negated bounds in ascending order. Same doubles as DURATION_BOUNDS_S.
+_NEGATED_BOUNDS = ", ".join(repr(-b) for b in reversed(DURATION_BOUNDS_S))
+_BUCKET = (
+    f"{len(DURATION_BOUNDS_S)} - width_bucket(-GREATEST(d.seconds, 0), "
+    f"ARRAY[{_NEGATED_BOUNDS}]::float8[])"
+)
+
+
+def _sql_list(values: set[str]) -> str:
+    return ", ".join(f"'{v}'" for v in sorted(values))
+
+
+# Per (key, hour, bucket) first, then per (key, hour) with the buckets gathered
+# into the sparse histogram. Seconds as total_seconds() gives them: the exact
+# difference of the two epochs, rounded once to a double.
+_CI_SQL = f"""
+SELECT domain_id, repository_id, workflow, hour, sum(n), sum(passed), sum(failed),
+    sum(seconds_sum),
+    COALESCE(jsonb_object_agg(bucket::text, n) FILTER (WHERE bucket IS NOT NULL),
+             '{{{{}}}}'::jsonb)
+FROM (
+    SELECT domain_id, repository_id,
+        COALESCE(NULLIF(workflow, ''), '(unnamed)') AS workflow,
+        {_HOUR.format("started_at")} AS hour,
+        CASE WHEN completed_at IS NOT NULL THEN {_BUCKET} END AS bucket,
+        count(*) AS n,
+        count(*) FILTER (WHERE conclusion IN ({_sql_list(PASSED)})) AS passed,
+        count(*) FILTER (WHERE conclusion IN ({_sql_list(FAILED)})) AS failed,
+        COALESCE(sum(d.seconds), 0) AS seconds_sum
+    FROM {Run._meta.db_table}
+    CROSS JOIN LATERAL (SELECT (EXTRACT(EPOCH FROM completed_at)
+                                - EXTRACT(EPOCH FROM started_at))::float8 AS seconds) d
+    WHERE status = 'completed' AND {{scope}} AND {{window}}
+    GROUP BY 1, 2, 3, 4, 5
+) per_bucket
+GROUP BY domain_id, repository_id, workflow, hour
+"""  # noqa: S608  # nosec B608 # module constants only
+_PERF_SQL = f"""
+SELECT domain_id, scenario, {_HOUR.format("created_at")} AS hour, count(*),
+    sum(p95_ms), GREATEST(max(p95_ms), 0),
+    CASE WHEN count(peak_memory_mb) > 0 THEN GREATEST(max(peak_memory_mb), 0) END
+FROM {PerfSample._meta.db_table}
+WHERE {{scope}} AND {{window}}
+GROUP BY 1, 2, 3
+"""  # noqa: S608  # nosec B608 # module constants only
+_PLANS_SQL = f"""
+SELECT domain_id, query_name, {_HOUR.format("created_at")} AS hour, count(*),
+    sum(total_cost), GREATEST(max(total_cost), 0)
+FROM {QueryPlan._meta.db_table}
+WHERE {{scope}} AND {{window}}
+GROUP BY 1, 2, 3
+"""  # noqa: S608  # nosec B608 # module constants only
+_INGEST_SQL = f"""
+SELECT domain_id, {_HOUR.format("received_at")} AS hour, count(*),
+    sum(duplicate_count), count(*) FILTER (WHERE state = 'failed'),
+    CASE WHEN domain_id IS NULL THEN count(*) ELSE 0 END
+FROM {WebhookDelivery._meta.db_table}
+WHERE {{scope}} AND {{window}}
+GROUP BY 1, 2
+"""  # noqa: S608  # nosec B608 # module constants only
+
+
 SOURCES: list[Source] = [
     Source(
         "ci",
@@ -146,6 +230,18 @@ SOURCES: list[Source] = [
         ),
         _fold_ci,
         updated_field="updated_at",
+        select_sql=_CI_SQL,
+        select_columns=(
+            "domain_id",
+            "repository_id",
+            "workflow",
+            "hour",
+            "runs",
+            "passed",
+            "failed",
+            "duration_sum_s",
+            "duration_hist",
+        ),
     ),
     Source(
         "perf",
@@ -154,6 +250,16 @@ SOURCES: list[Source] = [
         PerfRollup,
         ("scenario", "created_at", "p95_ms", "peak_memory_mb"),
         _fold_perf,
+        select_sql=_PERF_SQL,
+        select_columns=(
+            "domain_id",
+            "scenario",
+            "hour",
+            "samples",
+            "p95_sum_ms",
+            "p95_max_ms",
+            "memory_max_mb",
+        ),
     ),
     Source(
         "plans",
@@ -162,6 +268,15 @@ SOURCES: list[Source] = [
         PlanCostRollup,
         ("query_name", "created_at", "total_cost"),
         _fold_plans,
+        select_sql=_PLANS_SQL,
+        select_columns=(
+            "domain_id",
+            "query_name",
+            "hour",
+            "plans",
+            "cost_sum",
+            "cost_max",
+        ),
     ),
     Source(
         "ingest",
@@ -171,6 +286,15 @@ SOURCES: list[Source] = [
         ("received_at", "state", "duplicate_count"),
         _fold_ingest,
         with_unmapped=True,
+        select_sql=_INGEST_SQL,
+        select_columns=(
+            "domain_id",
+            "hour",
+            "received",
+            "duplicates",
+            "failed",
+            "unmapped",
+        ),
     ),
 ]
 

@@ -46,3 +46,31 @@ def test_ampersand_is_escaped_so_entities_in_names_stay_literal():
         series=[{"name": "R&D &lt;b&gt;", "x": ["t"], "y": [1.0]}],
     )
     assert chart.figure["data"][0]["name"] == "R&amp;D &amp;lt;b&amp;gt;"
+
+
+def test_a_figure_and_its_table_are_written_as_django_would_write_them():
+    """The figure's script tag is byte for byte what `json_script` writes (a
+    hostile name cannot close the tag), and the table escapes every cell, with
+    numbers that compare equal (1 and 1.0) still written apart."""
+    from django.utils.html import escape, json_script
+
+    chart = line_chart(
+        key="k",
+        title="t",
+        y_title="y",
+        unit="ms",
+        series=[
+            {"name": HOSTILE + "</script>&", "x": ["a", "b", "c"], "y": [1, 1.0, 2.5]},
+            {"name": "second", "x": ["a"], "y": [None]},
+        ],
+    )
+    assert chart.figure_script() == json_script(chart.figure, chart.dom_id)
+    assert "</script>&" not in chart.figure_script().split(">", 1)[1][:-9]
+    expected = "".join(
+        "<tr>"
+        + "".join(f"<td>{'—' if v is None else escape(v)}</td>" for v in row)
+        + "</tr>"
+        for row in chart.rows
+    )
+    assert chart.rows_html() == expected
+    assert "<td>1</td>" in expected and "<td>1.0</td>" in expected

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 # session, user, the domain looked up through guardian's permissions
 REQUEST_OVERHEAD = 3
+# a panel once the user's access to the domain is cached: session, user
+CACHED_ACCESS_OVERHEAD = 2
 # a full page adds the navigation's list of the user's domains
 PAGE_OVERHEAD = REQUEST_OVERHEAD + 1
 # What each panel reads when it is built (rollups, budgets, lists): see the
@@ -71,9 +73,33 @@ def test_a_cached_panel_reads_no_panel_data(engineer_client, domain, build, slug
     build.everything(8)
     url = reverse("dash:dashboard-panel", args=[domain.slug, slug])
     first = engineer_client.get(url, {"range": "7d"}, **HX)
-    with assert_num_queries(REQUEST_OVERHEAD):
+    with assert_num_queries(CACHED_ACCESS_OVERHEAD):
         second = engineer_client.get(url, {"range": "7d"}, **HX)
     assert second.content == first.content
+
+
+def test_a_removed_member_loses_the_domain_at_once(client, domain, build):
+    """Which domains a user may see is cached, and forgotten the moment their
+    membership (or any permission, user or domain) changes."""
+    from dashboard.domains.models import Membership
+    from dashboard.domains.services import membership_remove, membership_set
+    from tests.factories import UserFactory, member
+
+    build.flaky(3)
+    user = UserFactory(username="vic-viewer")
+    member(user, domain, "viewer")
+    client.force_login(user)
+    url = reverse("dash:dashboard-panel", args=[domain.slug, "flaky"])
+    assert client.get(url, **HX).status_code == 200
+    with assert_num_queries(CACHED_ACCESS_OVERHEAD):
+        assert client.get(url, **HX).status_code == 200
+    membership_remove(membership=Membership.objects.get(user=user, domain=domain))
+    assert client.get(url, **HX).status_code == 404
+    membership_set(user=user, domain=domain, role="viewer")
+    assert client.get(url, **HX).status_code == 200
+    user.is_active = False
+    user.save()
+    assert client.get(url, **HX).status_code in (302, 404)
 
 
 def test_failing_runs_pages_are_constant(engineer_client, domain, build):
@@ -88,4 +114,4 @@ def test_failing_runs_pages_are_constant(engineer_client, domain, build):
         lambda n: build.runs(30 * n, conclusion_every=2),
         lambda: engineer_client.get(url, {"range": "24h", "cursor": cursor}, **HX),
     )
-    assert count == REQUEST_OVERHEAD + 1
+    assert count == CACHED_ACCESS_OVERHEAD + 1

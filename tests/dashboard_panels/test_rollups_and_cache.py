@@ -167,3 +167,108 @@ def test_the_beat_task_refreshes_rollups_in_a_real_worker(build, celery_worker):
     assert sum(CIRollup.objects.values_list("runs", flat=True)) == 7, (
         celery_worker.output()[-3000:]
     )
+
+
+# --- The folds in SQL (PostgreSQL) against the folds in Python (SQLite) ---------
+def _python_fold(source, domain_id):
+    """What the Python fold (the SQLite path) makes of one domain's raw rows."""
+    raw = source.model.objects.filter(
+        **({"domain__isnull": True} if domain_id is None else {"domain_id": domain_id})
+    )
+    rows = raw.order_by("pk").values_list(*source.fields)
+    return source.fold(domain_id, list(rows))
+
+
+def _rows(instances, columns):
+    return sorted(
+        (
+            tuple(
+                round(v, 6) if isinstance(v, float) else v
+                for v in (getattr(i, c) for c in columns)
+            )
+            for i in instances
+        ),
+        key=repr,
+    )
+
+
+def test_the_sql_folds_equal_the_python_folds(build, domain):
+    """On PostgreSQL every rollup is folded by one INSERT … SELECT; the Python
+    fold (SQLite) must give the very same rows, histograms included."""
+    from dashboard.board.rollups import SOURCES
+    from pipelines.models import Run
+
+    build.everything(30)
+    # Edges of the duration histogram and of the fold: exactly on a bucket's
+    # upper bound, just above it, zero, negative (clock skew), no completion
+    # time, still running, and an unnamed workflow.
+    (a, b, c, d, e, f, g) = build.runs(7, hours_ago=5)
+    for run, seconds in ((a, 1.12), (b, 1.1200001), (c, 0), (d, -30), (e, 10**6)):
+        Run.objects.filter(pk=run.pk).update(
+            completed_at=run.started_at + timedelta(seconds=seconds)
+        )
+    Run.objects.filter(pk=f.pk).update(completed_at=None, workflow="")
+    Run.objects.filter(pk=g.pk).update(status="in_progress", conclusion="")
+    rollups_rebuild_all()
+    for source in SOURCES.values():
+        columns = source.select_columns
+        domains = [domain.pk, None] if source.with_unmapped else [domain.pk]
+        in_sql = list(source.rollup.objects.all())
+        in_python = [row for d in domains for row in _python_fold(source, d)]
+        assert in_sql, source.name
+        assert _rows(in_sql, columns) == _rows(in_python, columns), source.name
+
+
+def test_the_sql_duration_bucket_is_duration_bucket():
+    """duration_bucket() in SQL (width_bucket over the negated bounds) puts every
+    duration in the same bucket as Python's bisect, on and around every bound."""
+    from django.db import connection
+
+    from pipelines.ingest.rollups import _BUCKET
+
+    seconds = [0.0, -5.0, 0.5, 1e7]
+    for bound in DURATION_BOUNDS_S:
+        seconds += [bound, bound - 0.005, bound + 0.005, bound * (1 + 1e-12)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_BUCKET} FROM unnest(%s::float8[]) AS d(seconds)",  # noqa: S608
+            [seconds],
+        )
+        in_sql = [row[0] for row in cursor.fetchall()]
+    assert in_sql == [duration_bucket(s) for s in seconds]
+
+
+def test_histograms_are_sparse_and_exact(build):
+    build.runs(20)
+    rollups_refresh()
+    for row in CIRollup.objects.all():
+        assert all(count > 0 for count in row.duration_hist.values())
+        assert sum(row.duration_hist.values()) == row.runs
+
+
+def test_the_migration_to_sparse_histograms_is_exact_both_ways(build):
+    """pipelines 0010: dense lists become {"index": count} and back, the same
+    in its PostgreSQL UPDATE and in its loop for SQLite."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("pipelines.migrations.0013_panel_speed")
+    dense = [[0, 0, 3, 0, 1], [7], [], [0] * 70 + [2]]
+    for hist in dense:
+        assert migration._to_dense(migration._to_sparse(hist)) == hist
+    build.runs(2, hours_ago=2)
+    build.runs(2, hours_ago=5)
+    rollups_refresh()
+    rows = list(CIRollup.objects.order_by("pk")[:4])
+    assert len(rows) == 4
+    for row, hist in zip(rows, dense, strict=True):
+        CIRollup.objects.filter(pk=row.pk).update(duration_hist=hist)
+    with connection.cursor() as cursor:
+        cursor.execute(migration._SPARSE_SQL)
+    assert [CIRollup.objects.get(pk=r.pk).duration_hist for r in rows] == [
+        migration._to_sparse(h) for h in dense
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(migration._DENSE_SQL)
+    assert [CIRollup.objects.get(pk=r.pk).duration_hist for r in rows] == dense

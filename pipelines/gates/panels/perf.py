@@ -5,13 +5,13 @@ from collections import defaultdict
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
-    bucket_start,
     in_range,
     iso,
+    per_point,
     window,
 )
 from pipelines.gates.models import GateContext, GateVerdict, PerfBudget
@@ -77,21 +77,20 @@ def _budget_for(budgets: list, name: str, attribute: str) -> float | None:
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
-    rows = PerfRollup.objects.filter(
-        domain_id=domain_id, **in_range(time_range)
-    ).values_list(
-        "scenario", "hour", "samples", "p95_sum_ms", "p95_max_ms", "memory_max_mb"
-    )
-    series: dict[str, dict[datetime, list]] = defaultdict(dict)
-    for scenario, hour, samples, p95_sum, p95_max, memory_max in rows:
-        acc = series[scenario].setdefault(
-            bucket_start(hour, time_range.step), [0, 0.0, 0.0, None]
-        )
-        acc[0] += samples
-        acc[1] += p95_sum
-        acc[2] = max(acc[2], p95_max)
-        if memory_max is not None:
-            acc[3] = max(acc[3] or 0.0, memory_max)
+    # (scenario) -> point -> (samples, sum of p95s, worst p95, peak memory)
+    series: dict[str, dict[datetime, tuple]] = defaultdict(dict)
+    for scenario, point, *sums in per_point(
+        PerfRollup.objects.filter(domain_id=domain_id, **in_range(time_range)),
+        time_range,
+        ("scenario",),
+        {
+            "samples_total": Sum("samples"),
+            "p95_total": Sum("p95_sum_ms"),
+            "p95_worst": Max("p95_max_ms"),
+            "memory_peak": Max("memory_max_mb"),
+        },
+    ):
+        series[scenario][point] = tuple(sums)
     budgets = list(
         PerfBudget.objects.filter(domain_id=domain_id).values_list(
             "scenario", "p95_ms_max", "memory_mb_max"

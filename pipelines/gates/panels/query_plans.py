@@ -5,11 +5,13 @@ from collections import defaultdict
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.db.models import Max, Sum
+
 from dashboard.board.panels.common import (
     TimeRange,
-    bucket_start,
     in_range,
     iso,
+    per_point,
     window,
 )
 from pipelines.gates.models import GateContext, QueryPlanBudget
@@ -20,16 +22,15 @@ from pipelines.ingest.panels.ci_health import deployment_marks
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
-    rows = PlanCostRollup.objects.filter(
-        domain_id=domain_id, **in_range(time_range)
-    ).values_list("query_name", "hour", "plans", "cost_max")
-    series: dict[str, dict[datetime, list]] = defaultdict(dict)
-    for query_name, hour, plans, cost_max in rows:
-        acc = series[query_name].setdefault(
-            bucket_start(hour, time_range.step), [0, 0.0]
-        )
-        acc[0] += plans
-        acc[1] = max(acc[1], cost_max)
+    # (query) -> point -> (plans, highest cost)
+    series: dict[str, dict[datetime, tuple]] = defaultdict(dict)
+    for query_name, point, plans, cost in per_point(
+        PlanCostRollup.objects.filter(domain_id=domain_id, **in_range(time_range)),
+        time_range,
+        ("query_name",),
+        {"plans_total": Sum("plans"), "cost_highest": Max("cost_max")},
+    ):
+        series[query_name][point] = (plans, cost)
     budgets = list(
         QueryPlanBudget.objects.filter(domain_id=domain_id).values_list(
             "query_name", "max_total_cost"

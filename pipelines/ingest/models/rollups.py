@@ -27,9 +27,10 @@ class CIRollup(models.Model):
     passed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     duration_sum_s = models.FloatField(default=0)
-    # Counts per bucket of pipelines.ingest.rollups.DURATION_BOUNDS_S: hours merge by
+    # Counts per bucket of pipelines.ingest.rollups.DURATION_BOUNDS_S, sparse:
+    # {"<bucket index>": runs} for the buckets that hold runs. Hours merge by
     # adding their histograms, so p50/p95 over any range need no raw rows.
-    duration_hist = models.JSONField(default=list)
+    duration_hist = models.JSONField(default=dict)
 
     class Meta:
         db_table = "dashboard_cirollup"

@@ -1,22 +1,27 @@
 """CI health: pass rate and p50/p95 run duration per workflow, latest failing runs."""
 
 from collections import defaultdict
-from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import QuerySet, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
-    bucket_start,
     in_range,
     iso,
+    per_point,
     window,
 )
 from dashboard.domains.models import Repository
 from dashboard.platform.pagination import Page, keyset_page
 from pipelines.ingest.models import CIRollup, Deployment, Run
-from pipelines.ingest.rollups import FAILED, histogram_add, histogram_quantile
+from pipelines.ingest.rollups import (
+    DURATION_BOUNDS_S,
+    FAILED,
+    histogram_add,
+    quantile_bucket,
+)
 
 FAILING_PAGE_SIZE = 10
 DEPLOY_MARKS = 30
@@ -101,25 +106,68 @@ def failing_runs_more(domain_id: int, time_range: TimeRange, cursor: str) -> dic
     }
 
 
+def _bound(index: int | None) -> float | None:
+    if index is None:
+        return None
+    return DURATION_BOUNDS_S[min(index, len(DURATION_BOUNDS_S) - 1)]
+
+
+def series_points(domain_id: int, time_range: TimeRange) -> list[tuple]:
+    """(repository, workflow, point start, runs, passed, failed, p50 s, p95 s)
+    per chart point. The database folds the hourly rows into points (a 90-day
+    range's thousands of hours into a few hundred points), gathering each
+    point's hourly histograms (sparse, a key or two each) in a list that
+    merge_points() adds up. (Adding the buckets in SQL too needs jsonb_each(),
+    whose row estimate of 100 per call turns a 5 ms query into a parallel,
+    JIT-compiled one.)"""
+    rows = CIRollup.objects.filter(domain_id=domain_id, **in_range(time_range))
+    return merge_points(
+        per_point(
+            rows,
+            time_range,
+            ("repository_id", "workflow"),
+            {
+                "runs_total": Sum("runs"),
+                "passed_total": Sum("passed"),
+                "failed_total": Sum("failed"),
+                "histograms": JSONBAgg("duration_hist"),
+            },
+        )
+    )
+
+
+def merge_points(rows: list[tuple]) -> list[tuple]:
+    """Each point's histograms added up and read as p50 and p95 (seconds)."""
+    points = []
+    for repository_id, workflow, point, runs, passed, failed, hists in rows:
+        merged: dict[int, int] = {}
+        for hist in hists:
+            histogram_add(merged, hist)
+        counts = sorted(merged.items())
+        points.append(
+            (
+                repository_id,
+                workflow,
+                point,
+                runs,
+                passed,
+                failed,
+                _bound(quantile_bucket(counts, 0.5)),
+                _bound(quantile_bucket(counts, 0.95)),
+            )
+        )
+    return points
+
+
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
     repos = dict(
         Repository.objects.filter(domain_id=domain_id).values_list("id", "name")
     )
-    rows = CIRollup.objects.filter(
-        domain_id=domain_id, **in_range(time_range)
-    ).values_list(
-        "repository_id", "workflow", "hour", "runs", "passed", "failed", "duration_hist"
-    )
-    # (repository, workflow) -> bucket -> [runs, passed, failed, histogram]
-    series: dict[tuple[int, str], dict[datetime, list]] = defaultdict(dict)
-    for repository_id, workflow, hour, runs, passed, failed, hist in rows:
-        bucket = bucket_start(hour, time_range.step)
-        acc = series[(repository_id, workflow)].setdefault(bucket, [0, 0, 0, []])
-        acc[0] += runs
-        acc[1] += passed
-        acc[2] += failed
-        histogram_add(acc[3], hist)
+    # (repository, workflow) -> [(point, runs, passed, failed, p50, p95)]
+    series: dict[tuple[int, str], list[tuple]] = defaultdict(list)
+    for repository_id, workflow, *point in series_points(domain_id, time_range):
+        series[(repository_id, workflow)].append(tuple(point))
     several_repos = len({repo for repo, _ in series}) > 1
     workflows = []
     total_runs = total_passed = total_failed = 0
@@ -132,7 +180,7 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             else workflow
         )
         points = []
-        for bucket, (runs, passed, failed, hist) in sorted(buckets.items()):
+        for bucket, runs, passed, failed, p50, p95 in sorted(buckets):
             judged = passed + failed
             points.append(
                 {
@@ -141,8 +189,8 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
                     "passed": passed,
                     "failed": failed,
                     "pass_rate": round(100 * passed / judged, 1) if judged else None,
-                    "p50_s": histogram_quantile(hist, 0.5),
-                    "p95_s": histogram_quantile(hist, 0.95),
+                    "p50_s": p50,
+                    "p95_s": p95,
                 }
             )
             total_runs += runs

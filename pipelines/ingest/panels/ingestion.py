@@ -3,14 +3,14 @@ dead letters waiting, and approximate sizes of the big tables."""
 
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
     approximate_counts,
-    bucket_start,
     in_range,
     iso,
+    per_point,
 )
 from dashboard.platform.models import DeadLetter
 from pipelines.ingest.models import IngestRollup
@@ -25,12 +25,22 @@ BIG_TABLES = {
 def build(domain_id: int, time_range: TimeRange) -> dict:
     rows = IngestRollup.objects.filter(
         Q(domain_id=domain_id) | Q(domain__isnull=True), **in_range(time_range)
-    ).values_list("domain_id", "hour", "received", "duplicates", "failed", "unmapped")
+    )
     buckets: dict = defaultdict(
         lambda: {"received": 0, "duplicates": 0, "failed": 0, "unmapped": 0}
     )
-    for row_domain, hour, received, duplicates, failed, unmapped in rows:
-        acc = buckets[bucket_start(hour, time_range.step)]
+    for row_domain, point, received, duplicates, failed, unmapped in per_point(
+        rows,
+        time_range,
+        ("domain_id",),
+        {
+            "received_total": Sum("received"),
+            "duplicates_total": Sum("duplicates"),
+            "failed_total": Sum("failed"),
+            "unmapped_total": Sum("unmapped"),
+        },
+    ):
+        acc = buckets[point]
         if row_domain is None:
             acc["unmapped"] += unmapped
         else:
