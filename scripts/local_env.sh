@@ -16,9 +16,11 @@ if [ ! -s .run/webhook_secret ]; then
     'import secrets; print(secrets.token_hex(20))' >.run/webhook_secret)
 fi
 export GITHUB_WEBHOOK_SECRET="${GITHUB_WEBHOOK_SECRET:-$(cat .run/webhook_secret)}"
-# The database: PostgreSQL when one answers on 127.0.0.1:5432 (parts of the
-# product need it: SLO window sums, JUnit COPY, schema drift), else SQLite in
-# .run/ with a warning. DATABASE_URL, when set, wins.
+# The database: PostgreSQL when one answers on 127.0.0.1:5432 (what production
+# runs; the fast paths — SLO window sums, JUnit COPY, rollups folded in SQL —
+# and schema drift's proofs need it), else SQLite in .run/ with a warning: the
+# demo and every page work there on portable, slower paths
+# (tests/platform/test_sqlite_demo.py). DATABASE_URL, when set, wins.
 if [ -z "${DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 \
   && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/controlplane_run"
@@ -30,6 +32,6 @@ with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=T
 PY
 fi
 if [ -z "${DATABASE_URL:-}" ]; then
-  echo "local_env: no PostgreSQL on 127.0.0.1:5432, running on SQLite (.run/db.sqlite3);" \
-    "SLO windows, JUnit uploads and schema drift need PostgreSQL (set DATABASE_URL)." >&2
+  echo "local_env: no PostgreSQL on 127.0.0.1:5432, running on SQLite (.run/db.sqlite3)" \
+    "on slower portable paths; schema drift's proofs need PostgreSQL (set DATABASE_URL)." >&2
 fi

@@ -15,7 +15,7 @@ from dashboard.domains.models import Domain
 from dashboard.domains.services import audit_record
 from dashboard.platform.upserts import Upserted
 from slos import maths, notify
-from slos.models import AlertWebhook, SliPoint, Slo, SloAlert
+from slos.models import AlertWebhook, SliHour, SliPoint, Slo, SloAlert
 from slos.selectors import window_counts
 from slos.specs import SloSpec, specs_parse
 
@@ -225,6 +225,9 @@ def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
         batch_size=2_000,
     )
     hours = sorted({maths.hour_end(row.ts) for row in rows})
+    if connection.vendor != "postgresql":
+        _hours_refresh_portable(slo, hours)
+        return len(rows)
     with connection.cursor() as cursor:
         # Contiguous runs of touched hours, each re-summed by one statement.
         for first, last in maths.runs(hours, step=maths.HOUR):
@@ -233,6 +236,27 @@ def sli_points_record(*, slo: Slo, points: Iterable[SliCounts]) -> int:
                 {"slo": slo.pk, "since": first - maths.HOUR, "until": last},
             )
     return len(rows)
+
+
+def _hours_refresh_portable(slo: Slo, hours: list[datetime]) -> None:
+    """The hours re-summed in Python, for SQLite under a bare `make run` (no
+    date_trunc, and no unique index to upsert on: SQLite cannot build the
+    covering one). The caller holds the SLO's lock."""
+    for first, last in maths.runs(hours, step=maths.HOUR):
+        sums: dict[datetime, list[int]] = {}
+        points = SliPoint.objects.filter(
+            slo=slo, ts__gt=first - maths.HOUR, ts__lte=last
+        ).values_list("ts", "good", "total")
+        for ts, good, total in points.iterator(chunk_size=5_000):
+            pair = sums.setdefault(maths.hour_end(ts), [0, 0])
+            pair[0] += good
+            pair[1] += total
+        SliHour.objects.filter(
+            slo=slo, hour_end__gte=first, hour_end__lte=last
+        ).delete()
+        SliHour.objects.bulk_create(
+            SliHour(slo=slo, hour_end=h, good=g, total=t) for h, (g, t) in sums.items()
+        )
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,9 @@ def pin_move_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
         )
         .values_list(*COLUMNS)
     )
-    rows = stages.union(served_at_once, all=True).order_by("-t")[:MARKS_PER_SOURCE]
+    # No ordering inside the union (SQLite refuses it), one over the whole.
+    union = stages.order_by().union(served_at_once.order_by(), all=True)
+    rows = union.order_by("-t")[:MARKS_PER_SOURCE]
     return [_mark(*row) for row in rows]
 
 
