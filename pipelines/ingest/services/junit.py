@@ -721,7 +721,8 @@ def _store_batched(meta, columns: str, rows, batch: int = 500) -> int:
     """The same rows without COPY (SQLite, under a bare `make run`): INSERTs of
     `batch` rows at a time, memory still flat in the number of testcases."""
     marks = ", ".join(["%s"] * len(COPY_COLUMNS))
-    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"  # nosec B608
+    table = connection.ops.quote_name(meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608
     stored = 0
     with connection.cursor() as cursor:
         chunk = []
