@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dashboard.board.panels import annotations_changed
 from dashboard.domains.models import Domain, Repository, Service
 from dashboard.platform.cleaning import fit, text_clean
 from dashboard.platform.upserts import Upserted
@@ -174,12 +175,14 @@ def incident_upsert(
                 extra={"incident_id": incident.pk, "source": incident.source},
             )
             dora_summary_refresh_request(domain_id=domain.pk)
+            annotations_changed(domain.pk)
             return Upserted(incident, "created")
     result = _update(
         incident, report, times, set(implied), delivery, service, repository, label, at
     )
     if result.changed:
         dora_summary_refresh_request(domain_id=domain.pk)
+        annotations_changed(domain.pk)
     return result
 
 

@@ -349,3 +349,34 @@ def test_each_source_is_read_once_per_panel_build_and_cached_with_it(
     # A panel without time charts reads none.
     _panel(engineer_client, domain, "gates")
     assert len(calls) == 1
+
+
+def test_a_new_incident_shows_on_cached_charts_at_once(
+    engineer_client, domain, build, django_capture_on_commit_callbacks
+):
+    """The CI panel is cached for minutes; an incident reported meanwhile is on
+    its charts at the next view, not after the cache's TTL."""
+    from incidents.services.incidents import IncidentReport, incident_upsert
+
+    build.runs(4)
+    rollups_refresh()
+    before = figures(_panel(engineer_client, domain, "ci-health"))
+    assert all(
+        "Incidents" not in [t["name"] for t in fig["data"]] for fig in before.values()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        created = incident_upsert(
+            domain=domain,
+            report=IncidentReport(
+                source="api",
+                external_id="INC-now",
+                title="Checkout errors",
+                severity="SEV2",
+                started_at=timezone.now() - timedelta(minutes=20),
+            ),
+        ).obj
+    after = figures(_panel(engineer_client, domain, "ci-health"))
+    trace = next(
+        t for t in after["fig-ci-pass-rate"]["data"] if t["name"] == "Incidents"
+    )
+    assert trace["customdata"] == [f"incidents/{created.pk}/"]

@@ -13,6 +13,7 @@ in Redis as it is and the charts are built from it on every request at no cost.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from dashboard.board import charts
@@ -87,10 +88,21 @@ def panel_build(panel: Panel, domain_id: int, time_range: TimeRange) -> dict:
     return data
 
 
-def panels_invalidate(domain_id: int) -> None:
+def annotations_changed(domain_id: int) -> None:
+    """An event drawn on the domain's time charts (an incident, a pin move) was
+    added or changed: once the transaction commits, forget the panels that draw
+    annotations, so the next view shows it at once instead of after their TTL."""
+    transaction.on_commit(
+        lambda: panels_invalidate(domain_id, annotated_only=True), using="default"
+    )
+
+
+def panels_invalidate(domain_id: int, *, annotated_only: bool = False) -> None:
     """Forget every cached panel (data and rendered HTML) of one domain."""
     keys: list[tuple] = []
     for panel in PANELS.values():
+        if annotated_only and not panel.annotated:
+            continue
         for key in RANGES:
             keys.append((panel.cache_name, domain_id, key))
             for staff in (0, 1):

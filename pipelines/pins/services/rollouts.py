@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.tasks import PermanentError, enqueue_on_commit
+from dashboard.board.panels import annotations_changed
 from dashboard.domains.services import audit_record
 from pipelines.github import repos
 from pipelines.pins.logs import pin_fields, pin_log_context, version_tags
@@ -87,6 +88,7 @@ def guard_burn_measure(rollout: Rollout, *, at: datetime) -> GuardBurn:
 
 
 def _event(rollout: Rollout, kind: str, text: str, *, burn=None, actor=None) -> None:
+    annotations_changed(rollout.domain_id)  # a pin move on the charts
     RolloutEvent.objects.create(
         rollout=rollout,
         kind=kind,

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.tasks import PermanentError
+from dashboard.board.panels import annotations_changed
 from dashboard.domains.models import Repository
 from pipelines.pins.logs import pin_fields
 from pipelines.pins.models import Pin, PinVersion, Proposal, ProposalPin, ProposalState
@@ -119,6 +120,8 @@ def pins_current_apply(
                 removed=True, candidate=None, traffic_pct=0, changed_at=now
             )
             changed.append(pin_id)
+    if changed:
+        annotations_changed(repository.domain_id)  # pin moves on the charts
     for pin_id in changed:
         logger.info(
             "pin changed on the default branch",
