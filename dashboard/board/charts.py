@@ -441,6 +441,7 @@ def ci_pass_rate_chart(data: dict) -> Chart:
                 "x": [p["t"] for p in w["points"]],
                 "y": [p["pass_rate"] for p in w["points"]],
                 "link": w.get("link"),
+                "bucket_s": data.get("step_s"),  # a point opens its bucket's runs
             }
             for w in data["workflows"]
         ],
@@ -458,6 +459,7 @@ def ci_duration_chart(data: dict) -> Chart:
                 "x": x,
                 "y": [_minutes(p["p95_s"]) for p in w["points"]],
                 "link": w.get("link"),
+                "bucket_s": data.get("step_s"),
             }
         )
         series.append(
@@ -467,6 +469,7 @@ def ci_duration_chart(data: dict) -> Chart:
                 "y": [_minutes(p["p50_s"]) for p in w["points"]],
                 "dash": "dot",
                 "link": w.get("link"),
+                "bucket_s": data.get("step_s"),
             }
         )
     chart = line_chart(

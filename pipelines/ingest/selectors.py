@@ -34,15 +34,29 @@ def api_runs(
 
 
 def runs_of(
-    domain: Domain, *, branch: str = "", status: str = "", workflow: str = ""
+    domain: Domain,
+    *,
+    branch: str = "",
+    status: str = "",
+    workflow: str = "",
+    repository: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QuerySet[Run]:
     """The domain's runs for the runs page, filtered. `status` is a run status
-    or a conclusion (success, failure, …), as people say either."""
+    or a conclusion (success, failure, …), as people say either; `since` and
+    `until` bound the start, [since, until) (a chart point's bucket)."""
     runs = Run.objects.filter(domain=domain).select_related("repository", "domain")
+    if since is not None:
+        runs = runs.filter(started_at__gte=since)
+    if until is not None:
+        runs = runs.filter(started_at__lt=until)
     if branch:
         runs = runs.filter(branch=branch)
     if workflow:
         runs = runs.filter(workflow=workflow)
+    if repository:
+        runs = runs.filter(repository__full_name__iexact=repository)
     if status:
         runs = runs.filter(Q(status=status) | Q(conclusion=status))
     return runs

@@ -42,21 +42,40 @@ def run_list(request: HttpRequest, domain: Domain) -> HttpResponse:
         "branch": request.GET.get("branch", "").strip()[:255],
         "status": request.GET.get("status", "").strip(),
         "workflow": request.GET.get("workflow", "").strip()[:255],
+        "repository": request.GET.get("repository", "").strip()[:255],
     }
     if filters["status"] not in ("", *STATUS_FILTERS):
         filters["status"] = ""
     template = "pipelines/runs.html"
     if request.htmx:
         template += "#run-rows"
+    # A CI chart point opens its bucket: the runs started in [from, to).
+    bounds_error = ""
+    try:
+        since, until = _bounds(request)
+    except BadBounds as exc:
+        if request.htmx or "text/html" not in request.headers.get("Accept", ""):
+            return problem(400, str(exc))
+        since = until = None
+        bounds_error = str(exc)
     page = page_of(
-        request, selectors.runs_of(domain, **filters), ordering=("-started_at", "-id")
+        request,
+        selectors.runs_of(domain, **filters, since=since, until=until),
+        ordering=("-started_at", "-id"),
     )
     query = request.GET.copy()
     query.pop("cursor", None)
+    without_bounds = request.GET.copy()
+    for name in ("cursor", "from", "to", "drill"):
+        without_bounds.pop(name, None)
     context = {
         "domain": domain,
         "page": page,
         "filters": filters,
+        "since": since,
+        "until": until,
+        "bounds_error": bounds_error,
+        "without_bounds": without_bounds.urlencode(),
         "filter_query": query.urlencode(),
         "statuses": STATUS_FILTERS,
         "workflows": selectors.workflows_of(domain),

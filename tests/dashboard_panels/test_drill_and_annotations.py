@@ -380,3 +380,68 @@ def test_a_new_incident_shows_on_cached_charts_at_once(
         t for t in after["fig-ci-pass-rate"]["data"] if t["name"] == "Incidents"
     )
     assert trace["customdata"] == [f"incidents/{created.pk}/"]
+
+
+def _ci_data(domain):
+    from dashboard.board.panels import PANELS, panel_build
+    from dashboard.board.panels.common import RANGES
+
+    return panel_build(PANELS["ci-health"], domain.pk, RANGES["24h"])
+
+
+def test_a_ci_point_opens_the_runs_of_its_bucket(engineer_client, domain, build):
+    """Each CI point links to our runs page narrowed to its workflow and its
+    bucket; the page lists exactly the runs the point counted."""
+    build.runs(6, hours_ago=5)  # started 4-5 h ago
+    build.runs(6, hours_ago=30)  # outside the 24 h range
+    rollups_refresh()
+    fig = figures(_panel(engineer_client, domain, "ci-health"))["fig-ci-pass-rate"]
+    trace = next(t for t in fig["data"] if t["name"].endswith("CI ✓"))
+    link = trace["customdata"][-1]
+    query = parse_qs(urlsplit(link).query)
+    assert query["workflow"] == ["CI ✓"] and query["drill"] == ["1"]
+    [repository] = query["repository"]
+    start = datetime.fromisoformat(query["from"][0])
+    end = datetime.fromisoformat(query["to"][0])
+    assert end - start == timedelta(hours=1)  # the 24 h range's bucket
+    page = engineer_client.get(f"/d/{domain.slug}/{link}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    from pipelines.models import Run
+
+    counted = Run.objects.filter(
+        domain=domain,
+        workflow="CI ✓",
+        repository__full_name=repository,
+        started_at__gte=start,
+        started_at__lt=end,
+    )
+    point = next(
+        p
+        for w in _ci_data(domain)["workflows"]
+        if w["name"] == trace["name"]
+        for p in w["points"]
+        if p["t"] == trace["x"][-1]
+    )
+    assert counted.count() == point["runs"]  # the page lists what the point counts
+    assert counted.exists()
+    for run in Run.objects.filter(domain=domain):
+        shown = f'/d/{domain.slug}/runs/{run.pk}/"' in html
+        assert shown == counted.filter(pk=run.pk).exists(), run
+    assert 'data-testid="run-bounds"' in html and "any time" in html
+
+
+def test_bad_run_bounds_are_said_on_the_page_and_a_400_for_htmx(
+    engineer_client, domain, build
+):
+    build.runs(2)
+    url = f"/d/{domain.slug}/runs/"
+    page = engineer_client.get(url, {"from": "yesterday"}, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert "from must be a time in ISO 8601" in page.content.decode()
+    fragment = engineer_client.get(
+        url, {"from": "2026-01-02", "to": "2026-01-01"}, **HX
+    )
+    assert fragment.status_code == 400
+    assert fragment["Content-Type"] == "application/problem+json"
+    assert fragment.json()["detail"] == "from must be before to."

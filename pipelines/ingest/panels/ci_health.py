@@ -161,9 +161,9 @@ def merge_points(rows: list[tuple]) -> list[tuple]:
 
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
-    repos = dict(
-        Repository.objects.filter(domain_id=domain_id).values_list("id", "name")
-    )
+    named = Repository.objects.filter(domain_id=domain_id)
+    full_names = dict(named.values_list("id", "full_name"))
+    repos = {pk: full.rsplit("/", 1)[-1] for pk, full in full_names.items()}
     # (repository, workflow) -> [(point, runs, passed, failed, p50, p95)]
     series: dict[tuple[int, str], list[tuple]] = defaultdict(list)
     for repository_id, workflow, *point in series_points(domain_id, time_range):
@@ -200,8 +200,15 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             {
                 "name": name,
                 "points": points,
-                # Relative to the domain's page: its runs of this workflow.
-                "link": f"runs/?{urlencode({'workflow': workflow})}",
+                # Relative to the domain's page: its runs of this workflow
+                # in this repository (a point narrows it to its bucket).
+                "link": "runs/?"
+                + urlencode(
+                    {
+                        "workflow": workflow,
+                        "repository": full_names.get(repository_id, ""),
+                    }
+                ),
             }
         )
     page = failing_runs_page(domain_id, time_range, None)
