@@ -4,36 +4,7 @@ memberships get it from the policy as every other action)."""
 
 from django.db import migrations
 
-GRANTED_TO = ("engineer", "admin")
-
-
-def grant_to_existing_members(apps, schema_editor):
-    Membership = apps.get_model("dashboard", "Membership")
-    members = list(
-        Membership.objects.filter(role__in=GRANTED_TO).values_list(
-            "user_id", "domain_id"
-        )
-    )
-    if not members:
-        return
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
-    domain_type, _ = ContentType.objects.get_or_create(
-        app_label="dashboard", model="domain"
-    )
-    permission, _ = Permission.objects.get_or_create(
-        content_type=domain_type,
-        codename="manage_incidents",
-        defaults={"name": "Add incident notes, milestones, postmortems and learnings"},
-    )
-    for user_id, domain_id in members:
-        UserObjectPermission.objects.get_or_create(
-            permission=permission,
-            content_type=domain_type,
-            object_pk=str(domain_id),
-            user_id=user_id,
-        )
+from dashboard.platform.migration_ops import grant_action
 
 
 class Migration(migrations.Migration):
@@ -67,5 +38,10 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(grant_to_existing_members, migrations.RunPython.noop),
+        grant_action(
+            "manage_incidents",
+            "Add incident notes, milestones, postmortems and learnings",
+            ("engineer", "admin"),
+            revocable=False,
+        ),
     ]

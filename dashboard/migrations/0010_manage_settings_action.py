@@ -5,37 +5,7 @@ grants. Engineers, who reached the page through manage_ci, no longer do."""
 
 from django.db import migrations
 
-ROLES = ("admin",)
-CODENAME = "manage_settings"
-
-
-def grant(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Membership = apps.get_model("dashboard", "Membership")
-    UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
-    content_type, _ = ContentType.objects.get_or_create(
-        app_label="dashboard", model="domain"
-    )
-    permission, _ = Permission.objects.get_or_create(
-        codename=CODENAME,
-        content_type=content_type,
-        defaults={"name": "Change the domain's settings (repositories, webhook setup)"},
-    )
-    for membership in Membership.objects.filter(role__in=ROLES).iterator():
-        UserObjectPermission.objects.get_or_create(
-            permission=permission,
-            content_type=content_type,
-            object_pk=str(membership.domain_id),
-            user_id=membership.user_id,
-        )
-
-
-def revoke(apps, schema_editor):
-    UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
-    UserObjectPermission.objects.filter(
-        permission__codename=CODENAME, content_type__app_label="dashboard"
-    ).delete()
+from dashboard.platform.migration_ops import grant_action
 
 
 class Migration(migrations.Migration):
@@ -74,5 +44,9 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(grant, revoke),
+        grant_action(
+            "manage_settings",
+            "Change the domain's settings (repositories, webhook setup)",
+            ("admin",),
+        ),
     ]

@@ -105,3 +105,41 @@ class ReplaceUniqueConcurrently(Operation):
     @property
     def migration_name_fragment(self):
         return f"replace_{self.old.name}"
+
+
+def grant_action(
+    codename: str, name: str, roles: tuple[str, ...], *, revocable: bool = True
+) -> migrations.RunPython:
+    """A new domain action's guardian rows for the members who already hold
+    `roles` (new memberships get it from the policy, as every other action):
+    guardian's rows stay equal to what each role grants. Reversed, the rows go
+    (unless `revocable` is False: the migrations that never removed them)."""
+
+    def grant(apps, schema_editor) -> None:
+        ContentType = apps.get_model("contenttypes", "ContentType")
+        Permission = apps.get_model("auth", "Permission")
+        Membership = apps.get_model("dashboard", "Membership")
+        UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
+        content_type, _ = ContentType.objects.get_or_create(
+            app_label="dashboard", model="domain"
+        )
+        permission, _ = Permission.objects.get_or_create(
+            codename=codename, content_type=content_type, defaults={"name": name}
+        )
+        for membership in Membership.objects.filter(role__in=roles).iterator():
+            UserObjectPermission.objects.get_or_create(
+                permission=permission,
+                content_type=content_type,
+                object_pk=str(membership.domain_id),
+                user_id=membership.user_id,
+            )
+
+    def revoke(apps, schema_editor) -> None:
+        UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
+        UserObjectPermission.objects.filter(
+            permission__codename=codename, content_type__app_label="dashboard"
+        ).delete()
+
+    return migrations.RunPython(
+        grant, revoke if revocable else migrations.RunPython.noop
+    )

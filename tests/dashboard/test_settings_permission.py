@@ -30,11 +30,13 @@ def test_the_migration_grants_it_to_admins_from_before_and_to_no_one_else():
     # As they were before the action existed.
     remove_perm("dashboard.manage_settings", admin, domain)
     assert not admin.has_perm("dashboard.manage_settings", domain)
-    MIGRATION.grant(apps, None)
-    MIGRATION.grant(apps, None)  # twice: no second row, no error
+    MIGRATION.Migration.operations[-1].code(apps, None)
+    MIGRATION.Migration.operations[-1].code(
+        apps, None
+    )  # twice: no second row, no error
     admin = type(admin).objects.get(pk=admin.pk)  # fresh permission cache
     assert admin.has_perm("dashboard.manage_settings", domain)
     assert not engineer.has_perm("dashboard.manage_settings", domain)
-    MIGRATION.revoke(apps, None)
+    MIGRATION.Migration.operations[-1].reverse_code(apps, None)
     admin = type(admin).objects.get(pk=admin.pk)
     assert not admin.has_perm("dashboard.manage_settings", domain)
