@@ -312,7 +312,7 @@ def line_chart(
         if s.get("link"):
             # Clicking a point opens the page behind it (static/js/dashboard.js):
             # the same page for every point, or that point's bucket of it.
-            traces[-1]["customdata"] = _point_links(s)
+            traces[-1]["meta"] = _link_meta(s)
         all_x.extend(s["x"])
         rows.extend(
             [t, s["name"], None if v is None else round(v, 2)]
@@ -340,17 +340,25 @@ def line_chart(
     )
 
 
-def _point_links(s: dict) -> list[str]:
-    """A link per point: the series' link, narrowed to the point's bucket
-    (`from`, `to`; `drill=1`: a bucket of one commit opens that commit) when the
-    series says how wide a bucket is."""
-    if not s.get("bucket_s"):
-        return [s["link"]] * len(s["x"])
-    return [bucket_link(s["link"], t, s["bucket_s"]) for t in s["x"]]
+def _link_meta(s: dict) -> dict:
+    """What a click on a point of the series opens, said once per trace (a
+    90-day chart has thousands of points): the series' link, narrowed by
+    static/js/dashboard.js to the point's bucket, as bucket_link() does, when
+    the series says how wide a bucket is."""
+    return {"link": s["link"], "bucket_s": s.get("bucket_s") or 0}
+
+
+def point_link(meta: dict, start: str) -> str:
+    """The page a point at `start` of a trace with this `meta` opens (what the
+    script computes on a click)."""
+    if not meta.get("bucket_s"):
+        return meta["link"]
+    return bucket_link(meta["link"], start, meta["bucket_s"])
 
 
 def bucket_link(link: str, start: str, width_s: int) -> str:
-    """`link` for the bucket [start, start + width) (ISO times, UTC)."""
+    """`link` for the bucket [start, start + width) (ISO times, UTC; `drill=1`:
+    a bucket of one commit opens that commit)."""
     begin = datetime.fromisoformat(start).astimezone(UTC)
     end = begin + timedelta(seconds=width_s)
     bounds = {
@@ -374,13 +382,13 @@ def _breach_traces(series: list[dict], rows: list[list[object]]) -> list[dict]:
         if budget is None:
             continue
         peaks = s.get("peaks") or s["y"]
-        point_links = _point_links(s) if s.get("link") else [""] * len(s["x"])
-        for t, peak, link in zip(s["x"], peaks, point_links, strict=True):
+        meta = _link_meta(s) if s.get("link") else None
+        for t, peak in zip(s["x"], peaks, strict=True):
             if peak is not None and peak > budget:
                 xs.append(t)
                 ys.append(peak)
                 text.append(plotly_text(s["name"]))
-                links.append(link)
+                links.append(point_link(meta, t) if meta else "")
                 rows.append([t, f"{s['name']} over budget (worst)", round(peak, 2)])
     if not xs:
         return []
@@ -410,7 +418,7 @@ def stacked_bars(
             "name": plotly_text(s["name"]),
             "x": x,
             "y": s["y"],
-            **({"customdata": [s["link"]] * len(x)} if s.get("link") else {}),
+            **({"meta": {"link": s["link"], "bucket_s": 0}} if s.get("link") else {}),
             "marker": {"color": s.get("color") or _colour(i)},
             "hovertemplate": f"{plotly_text(s['name'])}: %{{y:,}}<extra></extra>",
         }

@@ -26,13 +26,36 @@
     return copy;
   }
 
+  // The utc moment as the server writes bucket bounds: 2026-11-29T09:00:00Z.
+  function utc(moment) {
+    return moment.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  // What a point opens: its own link (customdata: an event's page), or its
+  // trace's (meta.link), narrowed to the point's bucket [x, x + bucket_s) when
+  // the trace says how wide one is: dashboard.board.charts.bucket_link.
+  function target(el, p) {
+    if (typeof p.customdata === "string") { return p.customdata; }
+    var trace = el._figure && el._figure.data[p.curveNumber];
+    var meta = trace && trace.meta;
+    if (!meta || typeof meta.link !== "string" || !meta.link) { return ""; }
+    if (!meta.bucket_s) { return meta.link; }
+    var begin = new Date(trace.x[p.pointNumber]);
+    if (isNaN(begin.getTime())) { return meta.link; }
+    var end = new Date(begin.getTime() + meta.bucket_s * 1000);
+    return meta.link + (meta.link.indexOf("?") >= 0 ? "&" : "?") +
+      "from=" + encodeURIComponent(utc(begin)) + "&to=" +
+      encodeURIComponent(utc(end)) + "&drill=1";
+  }
+
   // With hovermode "x unified" a click reports a point of every trace near
   // that x, some without a link (a budget's dashed line): open the linked one
   // drawn nearest the pointer (the line clicked, a breach's ✕, an event's
   // marker on the overlaid top axis).
   function clicked(el, event) {
     var points = ((event && event.points) || []).filter(function (p) {
-      return typeof p.customdata === "string" && p.customdata;
+      p.target = target(el, p);
+      return p.target;
     });
     if (points.length < 2 || !event.event || !el._fullLayout) { return points[0]; }
     var box = el.getBoundingClientRect();
@@ -60,15 +83,14 @@
       window.Plotly.react(el, figure.data, themed(figure.layout),
         { responsive: true, displaylogo: false });
       if (!el._drills && el.on) {
-        // A point that carries a link (customdata: a path under the domain)
+        // A point that carries a link (a path under the domain: target())
         // opens the page behind it.
         el._drills = true;
         el.on("plotly_click", function (event) {
           var point = clicked(el, event);
-          var target = point && point.customdata;
           var panel = el.closest("[data-base]");
-          if (typeof target === "string" && target && panel) {
-            window.location.assign(panel.dataset.base + target);
+          if (point && point.target && panel) {
+            window.location.assign(panel.dataset.base + point.target);
           }
         });
       }

@@ -14,7 +14,7 @@ from django.utils import timezone
 from dashboard.board import annotations as annotations_registry
 from dashboard.board.annotations import AnnotationSource
 from dashboard.board.rollups import rollups_refresh
-from tests.dashboard_panels.test_views import HX, figures
+from tests.dashboard_panels.test_views import HX, figures, point_links
 from tests.support.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_perf_point_of_several_commits_opens_the_samples_of_its_bucket(
     search = next(t for t in fig["data"] if t["name"] == "search")
     [link] = [
         c
-        for c, y in zip(search["customdata"], search["y"], strict=True)
+        for c, y in zip(point_links(search), search["y"], strict=True)
         if y is not None
     ]
     path, query = link.split("?")
@@ -77,7 +77,9 @@ def test_a_perf_point_of_several_commits_opens_the_samples_of_its_bucket(
     assert f'href="/d/{domain.slug}/commits/' in text  # each row opens its commit
     # The memory chart's points open the same buckets.
     memory = figures(_panel(engineer_client, domain, "perf"))["fig-perf-memory"]
-    assert next(t for t in memory["data"] if t["name"] == "search")["customdata"]
+    search = next(t for t in memory["data"] if t["name"] == "search")
+    links = point_links(search)
+    assert [c for c, y in zip(links, search["y"], strict=True) if y] == [link]
 
 
 def test_a_perf_point_of_one_commit_opens_that_commit_with_its_numbers(
@@ -87,7 +89,7 @@ def test_a_perf_point_of_one_commit_opens_that_commit_with_its_numbers(
     _sample(domain, repositories[1], scenario="solo ✓", sha=sha, p95=187.4)
     rollups_refresh()
     fig = figures(_panel(engineer_client, domain, "perf"))["fig-perf-p95"]
-    [link] = next(t for t in fig["data"] if t["name"] == "solo ✓")["customdata"]
+    [link] = point_links(next(t for t in fig["data"] if t["name"] == "solo ✓"))
     response = engineer_client.get(f"/d/{domain.slug}/{link}")
     assert response.status_code == 302
     target = urlsplit(response["Location"])
@@ -116,7 +118,7 @@ def test_a_breach_marker_stays_drawn_and_opens_its_bucket(
     breach = next(t for t in fig["data"] if t["name"] == "Over budget")
     line = next(t for t in fig["data"] if t["name"] == "search")
     assert breach["y"] == [205] and breach["marker"]["symbol"] == "x"
-    assert breach["customdata"] == line["customdata"]  # the same bucket's samples
+    assert breach["customdata"] == point_links(line)  # the same bucket's samples
     # Drawn after the line, so on top of it.
     assert fig["data"].index(breach) > fig["data"].index(line)
 
@@ -128,7 +130,7 @@ def test_a_query_plan_point_opens_its_plans_or_its_commit(
     rollups_refresh()
     fig = figures(_panel(engineer_client, domain, "query-plans"))["fig-plan-cost"]
     trace = next(t for t in fig["data"] if t["name"] == "søk")
-    [link] = trace["customdata"]
+    [link] = point_links(trace)
     assert link.startswith("query-plans/?query=s%C3%B8k&from=")
     page = engineer_client.get(f"/d/{domain.slug}/{link}")
     assert page.status_code == 200
@@ -397,7 +399,7 @@ def test_a_ci_point_opens_the_runs_of_its_bucket(engineer_client, domain, build)
     rollups_refresh()
     fig = figures(_panel(engineer_client, domain, "ci-health"))["fig-ci-pass-rate"]
     trace = next(t for t in fig["data"] if t["name"].endswith("CI ✓"))
-    link = trace["customdata"][-1]
+    link = point_links(trace)[-1]
     query = parse_qs(urlsplit(link).query)
     assert query["workflow"] == ["CI ✓"] and query["drill"] == ["1"]
     [repository] = query["repository"]

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from dashboard.board import charts
 from dashboard.board.panels import PANELS
 from tests.factories import DomainFactory, UserFactory, member
 
@@ -20,6 +21,15 @@ def figures(html: str) -> dict[str, dict]:
         r'<script id="(fig-[^"]+)" type="application/json">(.*?)</script>', html, re.S
     )
     return {key: json.loads(body) for key, body in found}
+
+
+def point_links(trace: dict) -> list[str]:
+    """What a click on each point of a trace opens (static/js/dashboard.js):
+    the point's own link (customdata), or the trace's link (meta) narrowed to
+    the point's bucket."""
+    if "customdata" in trace:
+        return trace["customdata"]
+    return [charts.point_link(trace["meta"], x) for x in trace["x"]]
 
 
 def test_shell_renders_every_panel_as_an_htmx_placeholder(engineer_client, domain):
