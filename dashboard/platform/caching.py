@@ -35,6 +35,8 @@ CACHE_TTLS: dict[str, int] = {
     "panel.incidents": 60,
     "panel.pins": 30,
     "panel.drift": 60,
+    # The domain's events for one range, shared by its annotated panels.
+    "panel.annotations": 60,
     "domain.summary": 60,
     # Which domain a user may browse by slug (dashboard.domains.selectors), and
     # the token that every permission, membership or domain change renews.

@@ -327,9 +327,11 @@ def test_pin_moves_are_drawn_and_open_their_proposal_or_pin(
         assert engineer_client.get(f"/d/{domain.slug}/{link}").status_code == 200
 
 
-def test_each_source_is_read_once_per_panel_build_and_cached_with_it(
+def test_each_source_is_read_once_per_domain_and_range_for_all_its_panels(
     engineer_client, domain, build, monkeypatch
 ):
+    """The annotated panels of a page load together: the first reads each
+    source, the others (and the same panel again) use what it read."""
     build.runs(3)
     rollups_refresh()
     calls = []
@@ -344,13 +346,17 @@ def test_each_source_is_read_once_per_panel_build_and_cached_with_it(
     )
     html = _panel(engineer_client, domain, "ci-health")
     _panel(engineer_client, domain, "ci-health")  # cached: not read again
+    perf = _panel(engineer_client, domain, "perf")  # the same page: not either
     assert calls == [(domain.pk, "24h")]
+    assert "· Probe: <a" in perf  # its events' list, from what ci-health read
+    _panel(engineer_client, domain, "perf", range="7d")  # another range: read
+    assert calls == [(domain.pk, "24h"), (domain.pk, "7d")]
     for fig in figures(html).values():
         probe = next(t for t in fig["data"] if t["name"] == "Probe")
         assert probe["text"] == ["&lt;b&gt;x&lt;/b&gt;"]  # names are text, never HTML
     # A panel without time charts reads none.
     _panel(engineer_client, domain, "gates")
-    assert len(calls) == 1
+    assert len(calls) == 2
 
 
 def test_a_new_incident_shows_on_cached_charts_at_once(
@@ -361,8 +367,10 @@ def test_a_new_incident_shows_on_cached_charts_at_once(
     from incidents.services.incidents import IncidentReport, incident_upsert
 
     build.runs(4)
+    build.perf(2)
     rollups_refresh()
     before = figures(_panel(engineer_client, domain, "ci-health"))
+    before |= figures(_panel(engineer_client, domain, "perf"))
     assert all(
         "Incidents" not in [t["name"] for t in fig["data"]] for fig in before.values()
     )
@@ -378,10 +386,10 @@ def test_a_new_incident_shows_on_cached_charts_at_once(
             ),
         ).obj
     after = figures(_panel(engineer_client, domain, "ci-health"))
-    trace = next(
-        t for t in after["fig-ci-pass-rate"]["data"] if t["name"] == "Incidents"
-    )
-    assert trace["customdata"] == [f"incidents/{created.pk}/"]
+    after |= figures(_panel(engineer_client, domain, "perf"))
+    for key in ("fig-ci-pass-rate", "fig-perf-p95"):
+        trace = next(t for t in after[key]["data"] if t["name"] == "Incidents")
+        assert trace["customdata"] == [f"incidents/{created.pk}/"]
 
 
 def _ci_data(domain):

@@ -84,7 +84,14 @@ def panel_build(panel: Panel, domain_id: int, time_range: TimeRange) -> dict:
         "step_s": int(time_range.step.total_seconds()),
     }
     if panel.annotated:
-        data["annotations"] = annotations_for(domain_id, time_range)
+        # Read once for all the annotated panels of a page (they load together),
+        # forgotten with them when an event changes (annotations_changed).
+        data["annotations"] = cached(
+            "panel.annotations",
+            domain_id,
+            time_range.key,
+            build=lambda: annotations_for(domain_id, time_range),
+        )
     return data
 
 
@@ -99,7 +106,7 @@ def annotations_changed(domain_id: int) -> None:
 
 def panels_invalidate(domain_id: int, *, annotated_only: bool = False) -> None:
     """Forget every cached panel (data and rendered HTML) of one domain."""
-    keys: list[tuple] = []
+    keys: list[tuple] = [("panel.annotations", domain_id, key) for key in RANGES]
     for panel in PANELS.values():
         if annotated_only and not panel.annotated:
             continue
