@@ -172,8 +172,11 @@ CACHE_BREAKER_RESET_SECONDS = env_int("CACHE_BREAKER_RESET_SECONDS", 30)
 # from the ExportJob rows of the last hour). Past it the page answers 429.
 EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 10)
 
-# Sessions live in the database (primary; see the router), never only in Redis.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database (primary; see the router), never only in Redis,
+# and are read through the cache (a Redis GET per page, not a query), each
+# cache call behind the cache breaker: docs/sessions.md.
+SESSION_ENGINE = "dashboard.platform.sessions"
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
 # --- Celery --------------------------------------------------------------------
 _broker_dir = RUN_DIR / "broker"

@@ -108,11 +108,11 @@ def cached(name: str, *parts: object, build: Callable[[], T]) -> T:
     cheap. The value is never lost: a set that fails still returns what was built.
     """
     key = cache_key(name, *parts)
-    value = _guarded(lambda: cache.get(key, _MISS), default=_MISS)
+    value = guarded(lambda: cache.get(key, _MISS), default=_MISS)
     if value is not _MISS:
         return value
     value = build()
-    _guarded(lambda: cache.set(key, value, CACHE_TTLS[name]), default=None)
+    guarded(lambda: cache.set(key, value, CACHE_TTLS[name]), default=None)
     return value
 
 
@@ -125,7 +125,7 @@ def cached_if_current(
     unchanged; `version_renew(version)` drops every such entry at once. A
     `build()` of None (nothing to keep, e.g. a refusal) is never stored."""
     key, version_key = cache_key(name, *parts), cache_key(version)
-    found = _guarded(lambda: cache.get_many([key, version_key]), default=None)
+    found = guarded(lambda: cache.get_many([key, version_key]), default=None)
     if found is None:  # no cache: straight from the database
         return build()
     token = found.get(version_key)
@@ -136,20 +136,20 @@ def cached_if_current(
     if value is not None:
         if token is None:
             token = uuid.uuid4().hex
-            _guarded(
+            guarded(
                 lambda: cache.add(version_key, token, CACHE_TTLS[version]), default=None
             )
-            token = _guarded(lambda: cache.get(version_key), default=None)
+            token = guarded(lambda: cache.get(version_key), default=None)
         if token is not None:
             stored = (token, value)
-            _guarded(lambda: cache.set(key, stored, CACHE_TTLS[name]), default=None)
+            guarded(lambda: cache.set(key, stored, CACHE_TTLS[name]), default=None)
     return value
 
 
 def version_renew(version: str) -> None:
     """A new token for `version`: every entry stored under the old one is stale."""
     key, token = cache_key(version), uuid.uuid4().hex
-    _guarded(lambda: cache.set(key, token, CACHE_TTLS[version]), default=None)
+    guarded(lambda: cache.set(key, token, CACHE_TTLS[version]), default=None)
 
 
 def cached_with_source(
@@ -166,34 +166,34 @@ def cached_with_source(
     larger source); a miss reads the source, and stores what it built in one
     round trip instead of a write each."""
     source_key, key = cache_key(name, *parts), cache_key(name, *parts, *extra)
-    value = _guarded(lambda: cache.get(key, _MISS), default=_MISS)
+    value = guarded(lambda: cache.get(key, _MISS), default=_MISS)
     if value is not _MISS:
         return value
     built: dict[str, object] = {}
-    source = _guarded(lambda: cache.get(source_key, _MISS), default=_MISS)
+    source = guarded(lambda: cache.get(source_key, _MISS), default=_MISS)
     if source is _MISS:
         source = built[source_key] = build_source()
     value = built[key] = build(source)
-    _guarded(lambda: cache.set_many(built, CACHE_TTLS[name]), default=None)
+    guarded(lambda: cache.set_many(built, CACHE_TTLS[name]), default=None)
     return value
 
 
 def invalidate(name: str, *parts: object) -> None:
     key = cache_key(name, *parts)
-    _guarded(lambda: cache.delete(key), default=None)
+    guarded(lambda: cache.delete(key), default=None)
 
 
 def invalidate_many(keys: list[tuple]) -> None:
     """Drop several cached things, each given as (name, *parts), in one call."""
     names = [cache_key(*k) for k in keys]
-    _guarded(lambda: cache.delete_many(names), default=None)
+    guarded(lambda: cache.delete_many(names), default=None)
 
 
 def cache_add(name: str, *parts: object) -> bool:
     """Set (name, parts) unless it is set; True when this call set it, and also
     when the cache is unavailable (the caller then goes ahead)."""
     key = cache_key(name, *parts)
-    return _guarded(lambda: cache.add(key, 1, CACHE_TTLS[name]), default=True)
+    return guarded(lambda: cache.add(key, 1, CACHE_TTLS[name]), default=True)
 
 
 def counter_incr(name: str, *parts: object) -> int | None:
@@ -206,10 +206,12 @@ def counter_incr(name: str, *parts: object) -> int | None:
         cache.add(key, 0, CACHE_TTLS[name])
         return cache.incr(key)
 
-    return _guarded(incr, default=None)
+    return guarded(incr, default=None)
 
 
-def _guarded(call: Callable[[], T], *, default: T) -> T:
+def guarded(call: Callable[[], T], *, default: T) -> T:
+    """`call()` (a cache call) through the breaker; `default` when the breaker
+    is open or the call fails (logged)."""
     try:
         return breaker.call(call)
     except pybreaker.CircuitBreakerError:

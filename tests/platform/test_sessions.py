@@ -1,0 +1,64 @@
+"""Sessions live in the database and are read through the cache
+(dashboard.platform.sessions): a page reads no session row, a logout ends the
+session everywhere, and with Redis down signing in and out still works."""
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dashboard.platform import caching
+from tests.factories import UserFactory
+from tests.platform.test_cache import dead_redis  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/"
+
+
+def _cache_key(client: Client) -> str:
+    return "django.contrib.sessions.cached_db" + client.cookies["sessionid"].value
+
+
+def test_a_page_reads_the_session_from_the_cache_not_the_database(client):
+    client.force_login(UserFactory())
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert client.get(PAGE).status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"]]
+    # The row is there all the same: the cache holds a copy, for a while.
+    key = client.cookies["sessionid"].value
+    assert Session.objects.filter(session_key=key).exists()
+    assert 0 < cache.ttl(_cache_key(client)) <= settings.SESSION_CACHE_SECONDS
+
+
+def test_a_session_missing_from_the_cache_is_read_from_the_database(client):
+    client.force_login(UserFactory())
+    cache.delete(_cache_key(client))
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert client.get(PAGE).status_code == 200
+    assert [q for q in queries if "django_session" in q["sql"]]
+    assert cache.get(_cache_key(client)) is not None  # and cached again
+
+
+def test_a_logout_ends_the_session_for_whoever_holds_its_cookie(client):
+    client.force_login(UserFactory())
+    stolen = Client()
+    stolen.cookies["sessionid"] = client.cookies["sessionid"].value
+    assert stolen.get(PAGE).status_code == 200
+    assert client.post("/logout/").status_code in (200, 302)
+    response = stolen.get(PAGE)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_with_redis_down_people_sign_in_browse_and_sign_out(dead_redis):  # noqa: F811
+    caching.breaker.close()
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.get(PAGE).status_code == 200
+    assert client.post("/logout/").status_code in (200, 302)
+    response = client.get(PAGE)
+    assert response.status_code == 302 and "login" in response["Location"]
+    caching.breaker.close()
