@@ -33,6 +33,24 @@ def api_runs(
     return runs
 
 
+# What the runs page shows of a run (and its keyset: started_at, id).
+RUN_LIST_FIELDS = (
+    "workflow",
+    "provider",
+    "run_number",
+    "external_id",
+    "attempt",
+    "repository__full_name",
+    "branch",
+    "pull_request_number",
+    "head_sha",
+    "status",
+    "conclusion",
+    "started_at",
+    "completed_at",
+)
+
+
 def runs_of(
     domain: Domain,
     *,
@@ -46,7 +64,11 @@ def runs_of(
     """The domain's runs for the runs page, filtered. `status` is a run status
     or a conclusion (success, failure, …), as people say either; `since` and
     `until` bound the start, [since, until) (a chart point's bucket)."""
-    runs = Run.objects.filter(domain=domain).select_related("repository", "domain")
+    runs = (
+        Run.objects.filter(domain=domain)
+        .select_related("repository")
+        .only(*RUN_LIST_FIELDS)
+    )
     if since is not None:
         runs = runs.filter(started_at__gte=since)
     if until is not None:
@@ -92,7 +114,8 @@ def workflows_of(domain: Domain, limit: int = 100) -> list[str]:
 
 
 def run_of(domain: Domain, pk: int) -> Run | None:
-    return runs_of(domain).filter(pk=pk).first()
+    runs = Run.objects.filter(domain=domain, pk=pk)
+    return runs.select_related("repository", "domain").first()
 
 
 def jobs_of(run: Run) -> QuerySet[Job]:

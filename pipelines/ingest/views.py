@@ -18,12 +18,14 @@ from dashboard.domains import policy
 from dashboard.domains import services as domain_services
 from dashboard.domains.access import domain_view, may
 from dashboard.domains.models import Domain
+from dashboard.platform.links import RowLink
 from dashboard.platform.pagination import page_of
 from dashboard.platform.problems import problem
 from pipelines.gates import selectors as selectors_gates
 from pipelines.ingest import selectors
 from pipelines.ingest.forms import RepositoryMapForm
 from pipelines.ingest.models import RunStatus, WebhookDelivery
+from pipelines.ingest.rows import run_rows_html
 from pipelines.ingest.services import webhooks
 
 STATUS_FILTERS = [
@@ -79,6 +81,12 @@ def run_list(request: HttpRequest, domain: Domain) -> HttpResponse:
         "filter_query": query.urlencode(),
         "statuses": STATUS_FILTERS,
         "workflows": selectors.workflows_of(domain),
+        "rows": run_rows_html(
+            page.items,
+            # Every row links to its run and its commit: reversed once, not per row.
+            run_link=RowLink("pipelines:run-detail", "pk", slug=domain.slug),
+            commit_link=RowLink("gates:commit", "sha", slug=domain.slug),
+        ),
     }
     return render(request, template, context)
 

@@ -58,6 +58,37 @@ def test_the_runs_page_lists_the_domains_runs_newest_first(client, people, repo)
     assert "MARKER-foreign" not in html
 
 
+def test_each_run_row_opens_its_run_and_its_commit_and_shows_names_as_text(
+    client, people, repo
+):
+    run = RunFactory(
+        repository=repo,
+        workflow="<b>CI</b> & co",
+        head_sha="ab12cd34" * 5,
+        attempt=2,
+        pull_request_number=41,
+        branch="feature/x",
+        conclusion="failure",
+    )
+    html = login(client, people["viewer"]).get("/d/payments-ci/runs/").content.decode()
+    row = html[html.index(f'<tr data-run="{run.pk}">') :].split("</tr>")[0]
+    assert (
+        f'<a href="/d/payments-ci/runs/{run.pk}/">&lt;b&gt;CI&lt;/b&gt; &amp; co #'
+        in row
+    )
+    assert '<span class="muted">attempt 2</span>' in row
+    assert "feature/x" in row and '<span class="muted">PR #41</span>' in row
+    assert (
+        f'<a href="/d/payments-ci/commits/{run.head_sha}/"><code>ab12cd3…</code>' in row
+    )
+    assert "badge-bad" in row
+    for link in (
+        f"/d/payments-ci/runs/{run.pk}/",
+        f"/d/payments-ci/commits/{run.head_sha}/",
+    ):
+        assert client.get(link).status_code == 200
+
+
 def test_the_runs_page_is_404_for_someone_outside_the_domain(client, people):
     assert (
         login(client, people["outsider"]).get("/d/payments-ci/runs/").status_code == 404
