@@ -230,8 +230,8 @@ def check(source: str | IO[bytes], *, outcomes: bool = True) -> Totals:
     The refusals are parse()'s (entity declarations and external references,
     as defusedxml refuses them; the same messages), and the counts are
     parse()'s (tested file by file). With outcomes=False only the testcases are
-    counted (`tests`; the rest stays 0): one callback per element instead of
-    two, which is all the upload's answer says."""
+    counted (`tests`; the rest stays 0), with no Python run per element
+    (_Counter), which is all the upload's answer says."""
     if isinstance(source, str):  # a path
         with open(source, "rb") as fh:
             return check(fh, outcomes=outcomes)
