@@ -59,6 +59,24 @@ def test_a_result_naming_no_such_report_or_another_run_is_refused(report, wrong)
     assert not TestResult.objects.exists()
 
 
+@pytest.mark.parametrize("wrong", ["report", "run"])
+def test_one_wrong_result_among_many_good_ones_is_refused(report, wrong):
+    """The check reads a statement's distinct (report, run) pairs (0014): one
+    wrong pair among a thousand right rows still refuses the statement."""
+    other_run = Run.objects.exclude(pk=report.run_id).get()
+    rows = [result(report_id=report.pk, run_id=report.run_id) for _ in range(1000)]
+    if wrong == "report":
+        rows.insert(500, result(report_id=report.pk + 1000, run_id=report.run_id))
+    else:
+        rows.insert(500, result(report_id=report.pk, run_id=other_run.pk))
+    with (
+        pytest.raises(IntegrityError, match="no such report of that run"),
+        transaction.atomic(),
+    ):
+        TestResult.objects.bulk_create(rows)
+    assert not TestResult.objects.exists()
+
+
 def test_a_result_cannot_be_moved_to_another_run(report):
     stored = TestResult.objects.create(
         **{
