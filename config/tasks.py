@@ -16,6 +16,8 @@ from celery import Task
 from django.db import transaction
 from django.dispatch import Signal
 
+from config import request_context
+
 logger = logging.getLogger(__name__)
 
 
@@ -143,31 +145,44 @@ def _light_client():
 
 
 def _light_queue(task: Task) -> str:
-    queues = _light.setdefault("queues", {})
-    if task.name not in queues:
+    return _light_task(task)[0]
+
+
+def _light_task(task: Task) -> tuple[str, list, bool]:
+    """What a message of `task` always carries, looked up once per process: its
+    queue, its time limits and ignore_result."""
+    per_task = _light.setdefault("tasks", {})
+    known = per_task.get(task.name)
+    if known is None or known[3] is not task:
         from config.celery import app
 
         route = app.amqp.router.route({}, task.name, (), {})
-        queues[task.name] = route["queue"].name
-    return queues[task.name]
+        known = per_task[task.name] = (
+            route["queue"].name,
+            [
+                task.time_limit or app.conf.task_time_limit,
+                task.soft_time_limit or app.conf.task_soft_time_limit,
+            ],
+            task.ignore_result,
+            task,
+        )
+    return known[:3]
+
+
+# The message body after the arguments: no kwargs, no canvas (json.dumps's own
+# spelling of [args, {}, {...}], so the bytes are the ones it would write).
+_LIGHT_BODY_TAIL = (
+    ', {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]'
+)
 
 
 def light_message(task: Task, args: tuple) -> dict:
     """The Celery protocol-2 message apply_async would publish for `task(*args)`
     on the Redis transport (priority 0, no eta, no kwargs)."""
-    from config import request_context
-    from config.celery import app
-
     _light_client()
     task_id = str(uuid.uuid4())
-    body = json.dumps(
-        [
-            list(args),
-            {},
-            {"callbacks": None, "errbacks": None, "chain": None, "chord": None},
-        ]
-    ).encode()
-    queue = _light_queue(task)
+    body = ("[" + json.dumps(list(args)) + _LIGHT_BODY_TAIL).encode()
+    queue, timelimit, ignore_result = _light_task(task)
     return {
         "body": base64.b64encode(body).decode(),
         "content-encoding": "utf-8",
@@ -182,16 +197,13 @@ def light_message(task: Task, args: tuple) -> dict:
             "group": None,
             "group_index": None,
             "retries": 0,
-            "timelimit": [
-                task.time_limit or app.conf.task_time_limit,
-                task.soft_time_limit or app.conf.task_soft_time_limit,
-            ],
+            "timelimit": list(timelimit),
             "root_id": task_id,
             "parent_id": None,
             "argsrepr": repr(tuple(args)),
             "kwargsrepr": "{}",
             "origin": _light["origin"],
-            "ignore_result": task.ignore_result,
+            "ignore_result": ignore_result,
             "replaced_task_nesting": 0,
             "stamped_headers": None,
             "stamps": {},
