@@ -9,12 +9,16 @@ import base64
 import json
 import logging
 import os
+import re
 import socket
 import uuid
+from json.encoder import encode_basestring_ascii
 
 from celery import Task
 from django.db import transaction
 from django.dispatch import Signal
+
+from config import request_context
 
 logger = logging.getLogger(__name__)
 
@@ -143,33 +147,72 @@ def _light_client():
 
 
 def _light_queue(task: Task) -> str:
-    queues = _light.setdefault("queues", {})
-    if task.name not in queues:
+    return _light_task(task)[0]
+
+
+def _light_task(task: Task) -> tuple[str, list, bool]:
+    """What a message of `task` always carries, looked up once per process: its
+    queue, its time limits and ignore_result."""
+    per_task = _light.setdefault("tasks", {})
+    known = per_task.get(task.name)
+    if known is None or known[3] is not task:
         from config.celery import app
 
         route = app.amqp.router.route({}, task.name, (), {})
-        queues[task.name] = route["queue"].name
-    return queues[task.name]
+        known = per_task[task.name] = (
+            route["queue"].name,
+            [
+                task.time_limit or app.conf.task_time_limit,
+                task.soft_time_limit or app.conf.task_soft_time_limit,
+            ],
+            task.ignore_result,
+            task,
+        )
+    return known[:3]
+
+
+# The message body after the arguments: no kwargs, no canvas (json.dumps's own
+# spelling of [args, {}, {...}], so the bytes are the ones it would write).
+_LIGHT_BODY_TAIL = (
+    ', {}, {"callbacks": null, "errbacks": null, "chain": null, "chord": null}]'
+)
 
 
 def light_message(task: Task, args: tuple) -> dict:
     """The Celery protocol-2 message apply_async would publish for `task(*args)`
     on the Redis transport (priority 0, no eta, no kwargs)."""
-    from config import request_context
-    from config.celery import app
-
     _light_client()
-    task_id = str(uuid.uuid4())
-    body = json.dumps(
-        [
-            list(args),
-            {},
-            {"callbacks": None, "errbacks": None, "chain": None, "chord": None},
-        ]
-    ).encode()
-    queue = _light_queue(task)
+    return _light_fields(task, **_light_values(args))
+
+
+def _light_values(args: tuple) -> dict[str, str]:
+    """What differs from one message of a task to the next."""
+    body = ("[" + json.dumps(list(args)) + _LIGHT_BODY_TAIL).encode()
     return {
         "body": base64.b64encode(body).decode(),
+        "task_id": str(uuid.uuid4()),
+        "argsrepr": repr(tuple(args)),
+        "request_id": request_context.current_request_id(),
+        "traceparent": request_context.child_traceparent(
+            request_context.current_traceparent()
+        ),
+        "delivery_tag": str(uuid.uuid4()),
+    }
+
+
+def _light_fields(
+    task: Task,
+    *,
+    body: str,
+    task_id: str,
+    argsrepr: str,
+    request_id: str,
+    traceparent: str,
+    delivery_tag: str,
+) -> dict:
+    queue, timelimit, ignore_result = _light_task(task)
+    return {
+        "body": body,
         "content-encoding": "utf-8",
         "content-type": "application/json",
         "headers": {
@@ -182,23 +225,18 @@ def light_message(task: Task, args: tuple) -> dict:
             "group": None,
             "group_index": None,
             "retries": 0,
-            "timelimit": [
-                task.time_limit or app.conf.task_time_limit,
-                task.soft_time_limit or app.conf.task_soft_time_limit,
-            ],
+            "timelimit": list(timelimit),
             "root_id": task_id,
             "parent_id": None,
-            "argsrepr": repr(tuple(args)),
+            "argsrepr": argsrepr,
             "kwargsrepr": "{}",
             "origin": _light["origin"],
-            "ignore_result": task.ignore_result,
+            "ignore_result": ignore_result,
             "replaced_task_nesting": 0,
             "stamped_headers": None,
             "stamps": {},
-            "request_id": request_context.current_request_id(),
-            "traceparent": request_context.child_traceparent(
-                request_context.current_traceparent()
-            ),
+            "request_id": request_id,
+            "traceparent": traceparent,
         },
         "properties": {
             "correlation_id": task_id,
@@ -207,9 +245,52 @@ def light_message(task: Task, args: tuple) -> dict:
             "delivery_info": {"exchange": "", "routing_key": queue},
             "priority": 0,
             "body_encoding": "base64",
-            "delivery_tag": str(uuid.uuid4()),
+            "delivery_tag": delivery_tag,
         },
     }
+
+
+def _light_template(task: Task) -> tuple[list[str], list[str]]:
+    """json.dumps(light_message(task, …)) cut around its per-message values,
+    once per task and process: the text between them, and their names in
+    order. Only the values are encoded per message."""
+    templates = _light.setdefault("templates", {})
+    key = (task.name, _light["origin"])
+    known = templates.get(key)
+    if known is None or known[2] is not task:
+        marks = {name: f"\x00{name}\x00" for name in _LIGHT_SLOTS}
+        text = json.dumps(_light_fields(task, **marks))
+        by_mark = {json.dumps(mark): name for name, mark in marks.items()}
+        cut = re.compile("|".join(re.escape(mark) for mark in by_mark))
+        known = templates[key] = (
+            cut.split(text),
+            [by_mark[m.group()] for m in cut.finditer(text)],
+            task,
+        )
+    return known[0], known[1]
+
+
+_LIGHT_SLOTS = (
+    "body",
+    "task_id",
+    "argsrepr",
+    "request_id",
+    "traceparent",
+    "delivery_tag",
+)
+
+
+def light_message_text(task: Task, args: tuple) -> str:
+    """json.dumps(light_message(task, args)), the same text, written from the
+    task's template (json's own string encoder for each value)."""
+    _light_client()
+    texts, names = _light_template(task)
+    values = _light_values(args)
+    parts = [texts[0]]
+    for name, text in zip(names, texts[1:], strict=True):
+        parts.append(encode_basestring_ascii(values[name]))
+        parts.append(text)
+    return "".join(parts)
 
 
 def publish_light(task: Task | str, *args: object) -> bool:
@@ -223,9 +304,8 @@ def publish_light(task: Task | str, *args: object) -> bool:
     if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         return enqueue(task, *args)
     try:
-        message = light_message(task, args)
-        queue = message["properties"]["delivery_info"]["routing_key"]
-        _light_client().lpush(f"{_light['prefix']}{queue}", json.dumps(message))
+        text = light_message_text(task, args)
+        _light_client().lpush(f"{_light['prefix']}{_light_queue(task)}", text)
         return True
     except Exception as exc:  # redis raises several unrelated types when down
         logger.warning(

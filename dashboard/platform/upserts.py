@@ -1,6 +1,7 @@
 """One result type for every write that may create, change or leave a row alone
 (idempotent upserts, redelivered webhooks, operator commands run twice)."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
@@ -81,6 +82,24 @@ def insert_unless_present(
     return obj.pk
 
 
+# Constant strings written into a statement as they are: no quote, backslash or
+# `%` (the driver's placeholder) can be among these characters.
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_ .:-]*")
+
+
+def _sql_literal(value: object) -> str | None:
+    """The SQL literal of a constant default (NULL, an integer, plain text), or
+    None when it has to stay a parameter."""
+    if value is None:
+        return "NULL"
+    # Subclasses too: the driver's Int4, a TextChoices member; never a bool.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str) and _PLAIN_TEXT.fullmatch(value):
+        return f"'{str.__str__(value)}'"
+    return None
+
+
 def insert_values_unless_present(
     model: type[models.Model], values: dict[str, object], *, conflict: str
 ) -> int | None:
@@ -102,6 +121,8 @@ def insert_values_unless_present(
         ]
         # Per field: its name in `values`, or how to make its value.
         fill: list[tuple[str | None, Callable[[BaseDatabaseWrapper], object]]] = []
+        # Per field: its placeholder, or the SQL literal of a constant default.
+        slots: list[str] = []
         for f in fields:
             if f.attname in values:
                 fill.append((f.attname, None))
@@ -113,12 +134,18 @@ def insert_values_unless_present(
                 )
             else:  # a constant default, prepared once
                 constant = f.get_db_prep_save(f.get_default(), connection)
+                literal = _sql_literal(constant)
+                if literal is not None:  # written into the statement: no parameter
+                    slots.append(literal)
+                    continue
                 fill.append((None, lambda _connection, constant=constant: constant))
-        # Identifiers only from the model's own metadata, quoted; values as params.
+            slots.append("%s")
+        # Identifiers only from the model's own metadata, quoted; values as
+        # params (constants of _sql_literal's few safe shapes inline).
         sql = (
             f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608  # nosec B608
             f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"VALUES ({', '.join(slots)}) "
             f"ON CONFLICT ({quote(meta.get_field(conflict).column)}) DO NOTHING "
             f"RETURNING {quote(meta.pk.column)}"
         )

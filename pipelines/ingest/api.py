@@ -182,7 +182,7 @@ def github_webhook(request: HttpRequest):
     # straight: ninja would validate and render them again on every delivery.
     if event == "ping":
         return _json_answer(200, {"ok": True, "zen": str(payload.get("zen", ""))})
-    received = webhooks.delivery_receive(
+    created, state = webhooks.delivery_accept(
         delivery_id=delivery_id,
         event=event,
         body=body,
@@ -191,20 +191,22 @@ def github_webhook(request: HttpRequest):
         request_id=request_context.current_request_id(),
     )
     return _json_answer(
-        202 if received.created else 200,
+        202 if created else 200,
         {
             "delivery_id": delivery_id,
             "event": event,
-            "duplicate": not received.created,
-            "state": received.obj.state,
+            "duplicate": not created,
+            "state": state,
         },
     )
 
 
 def _json_answer(status: int, body: dict) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(body), status=status, content_type="application/json; charset=utf-8"
-    )
+    response = HttpResponse(json.dumps(body).encode(), status=status)
+    # The header set as it is: a content_type argument would be parsed again
+    # for its charset on every answer.
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    return response
 
 
 # --- CI runs ------------------------------------------------------------------------

@@ -80,3 +80,35 @@ def test_a_webhook_accepted_while_the_broker_is_down_stays_pending_for_the_sweep
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.enqueue_count) == (OutboxState.PENDING, 1)
     assert delivery.enqueued_at is not None  # the sweeper's clock starts now
+
+
+def test_the_message_text_is_json_dumps_of_the_message():
+    """publish_light writes the message from a per-task template: the same text
+    json.dumps(light_message(...)) gives, whatever the values hold."""
+    import secrets
+    import uuid
+    from unittest import mock
+
+    from config.tasks import light_message, light_message_text
+
+    def fixed():
+        ids = iter(range(10))
+        return (
+            mock.patch.object(uuid, "uuid4", lambda: uuid.UUID(int=next(ids))),
+            mock.patch.object(secrets, "token_hex", lambda n: "ab" * n),
+        )
+
+    request_context.bind(
+        request_id='req-"quoted"\\\u00e9',
+        traceparent="00-0123456789abcdef0123456789abcdef-0123456789abcdef-01",
+    )
+    try:
+        for args in [(41,), (7, 'x\u00e9"\x00')]:
+            first, second = fixed()
+            with first, second:
+                expected = json.dumps(light_message(task_named(TASK), args))
+            first, second = fixed()
+            with first, second:
+                assert light_message_text(task_named(TASK), args) == expected
+    finally:
+        request_context.clear()

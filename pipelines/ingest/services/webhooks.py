@@ -129,10 +129,52 @@ def delivery_receive(
     the sweeper publishes again whatever that LPUSH missed. A redelivery of a
     known id only counts the duplicate: no second effect.
     """
+    values = _delivery_values(delivery_id, event, body, payload, hook_id, request_id)
+    pk = _delivery_stored(values, event)
+    if pk is not None:
+        delivery = WebhookDelivery(pk=pk, **values)
+        delivery._state.adding = False
+        delivery._state.db = router.db_for_write(WebhookDelivery)
+        return Upserted(delivery, "created")
+    # A redelivery changes nothing but its duplicate count.
+    return Upserted(_duplicate_seen(values, event), "unchanged")
+
+
+def delivery_accept(
+    *,
+    delivery_id: str,
+    event: str,
+    body: bytes,
+    payload: dict,
+    hook_id: str = "",
+    request_id: str = "",
+) -> tuple[bool, str]:
+    """delivery_receive() for the endpoint, which answers with two values only:
+    whether the delivery is new, and its state. A new one costs no model
+    instance (its state is the field's default); the same statements, the same
+    publish, the same log lines."""
+    values = _delivery_values(delivery_id, event, body, payload, hook_id, request_id)
+    if _delivery_stored(values, event) is not None:
+        return True, NEW_DELIVERY_STATE
+    return False, _duplicate_seen(values, event).state
+
+
+# The state of a delivery just stored (`state` is not among the inserted values).
+NEW_DELIVERY_STATE: str = WebhookDelivery._meta.get_field("state").get_default()
+
+
+def _delivery_values(
+    delivery_id: str,
+    event: str,
+    body: bytes,
+    payload: dict,
+    hook_id: str,
+    request_id: str,
+) -> dict:
     repository = payload.get("repository")
     full_name = repository.get("full_name") if isinstance(repository, dict) else ""
     now = timezone.now()
-    values = {
+    return {
         "delivery_id": delivery_id,
         "event": text_clean(event)[:64],
         # Any payload is stored (the worker judges it): these copies are
@@ -147,24 +189,36 @@ def delivery_receive(
         "enqueued_at": now,
         "enqueue_count": 1,
     }
+
+
+def _delivery_stored(values: dict, event: str) -> int | None:
+    """Insert the delivery unless its id is known; publish a new one after
+    commit. The new primary key, or None for a redelivery."""
     pk = insert_values_unless_present(WebhookDelivery, values, conflict="delivery_id")
     if pk is not None:
         publish_light_on_commit(WebhookDelivery.outbox_task_name, pk)
         logger.info(
             "webhook delivery accepted",
-            extra={"delivery_id": delivery_id, "github_event": event, "pk": pk},
+            extra={
+                "delivery_id": values["delivery_id"],
+                "github_event": event,
+                "pk": pk,
+            },
         )
-        delivery = WebhookDelivery(pk=pk, **values)
-        delivery._state.adding = False
-        delivery._state.db = router.db_for_write(WebhookDelivery)
-        return Upserted(delivery, "created")
-    delivery = _duplicate_counted(delivery_id, now)
+    return pk
+
+
+def _duplicate_seen(values: dict, event: str) -> WebhookDelivery:
+    delivery = _duplicate_counted(values["delivery_id"], values["received_at"])
     logger.info(
         "webhook delivery seen before",
-        extra={"delivery_id": delivery_id, "github_event": event, "pk": delivery.pk},
+        extra={
+            "delivery_id": values["delivery_id"],
+            "github_event": event,
+            "pk": delivery.pk,
+        },
     )
-    # A redelivery changes nothing but its duplicate count.
-    return Upserted(delivery, "unchanged")
+    return delivery
 
 
 def _duplicate_counted(delivery_id: str, now: datetime) -> WebhookDelivery:
