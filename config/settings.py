@@ -174,8 +174,14 @@ EXPORTS_PER_HOUR = env_int("EXPORTS_PER_HOUR", 10)
 
 # Sessions live in the database (primary; see the router), never only in Redis,
 # and are read through the cache (a Redis GET per page, not a query), each
-# cache call behind the cache breaker: docs/sessions.md.
-SESSION_ENGINE = "dashboard.platform.sessions"
+# cache call behind the cache breaker: docs/sessions.md. Only through a cache
+# every process shares: a local-memory cache (no REDIS_URL) would keep a copy
+# per process that a logout in another process does not remove.
+SESSION_ENGINE = (
+    "dashboard.platform.sessions"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
 # --- Celery --------------------------------------------------------------------

@@ -2,6 +2,11 @@
 (dashboard.platform.sessions): a page reads no session row, a logout ends the
 session everywhere, and with Redis down signing in and out still works."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -62,3 +67,40 @@ def test_with_redis_down_people_sign_in_browse_and_sign_out(dead_redis):  # noqa
     response = client.get(PAGE)
     assert response.status_code == 302 and "login" in response["Location"]
     caching.breaker.close()
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "engine"),
+    [
+        ("redis://127.0.0.1:6379/0", "dashboard.platform.sessions"),
+        # Without Redis the cache is each process's memory: a copy there would
+        # outlive a logout served by another process, so none is kept.
+        (None, "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_sessions_are_read_through_the_cache_only_when_processes_share_it(
+    redis_url, engine
+):
+    env = {
+        k: v
+        for k, v in {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "a-test-secret-" + "k" * 40,
+            "REDIS_URL": redis_url,
+        }.items()
+        if v is not None
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.SESSION_ENGINE)",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert result.stdout.strip() == engine
