@@ -272,3 +272,34 @@ def test_the_migration_to_sparse_histograms_is_exact_both_ways(build):
     with connection.cursor() as cursor:
         cursor.execute(migration._DENSE_SQL)
     assert [CIRollup.objects.get(pk=r.pk).duration_hist for r in rows] == dense
+
+
+@pytest.mark.parametrize("range_key", ["24h", "90d"])
+def test_chart_points_read_through_the_cursor_equal_the_orms(
+    build, domain, monkeypatch, range_key
+):
+    """per_point() reads the grouped rows with the cursor, not the ORM's
+    converters: the same values of the same types for every panel's rollup
+    (ints, floats, aware datetimes, the CI histograms decoded)."""
+    from dashboard.board.panels import PANELS, common
+    from dashboard.board.panels.common import RANGES
+
+    build.everything(6)
+    rollups_refresh()
+    compared = []
+    plain_rows = common._plain_rows
+
+    def both(query, first, aggregates):
+        plain = plain_rows(query, first, aggregates)
+        orm = list(query)
+        assert sorted(plain, key=repr) == sorted(orm, key=repr)
+        assert [list(map(type, row)) for row in sorted(plain, key=repr)] == [
+            list(map(type, row)) for row in sorted(orm, key=repr)
+        ]
+        compared.append(len(plain))
+        return plain
+
+    monkeypatch.setattr(common, "_plain_rows", both)
+    for slug in ("ci-health", "perf", "query-plans", "ingestion"):
+        PANELS[slug].build(domain.pk, RANGES[range_key])
+    assert len(compared) == 4 and all(compared)  # every rollup had points

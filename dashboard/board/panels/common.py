@@ -1,5 +1,6 @@
 """Time ranges, buckets and small helpers the panels share."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
@@ -176,13 +177,14 @@ def per_point(
     other databases (SQLite) hand over the hours and Python groups them, with
     the same aggregates (Sum, Max, Min; JSONBAgg and ArrayAgg as lists)."""
     if groups_in_sql(rows.model):
-        return list(
+        query = (
             rows.annotate(point=ChartPoint(field, time_range.step))
             .values(*keys, "point")
             .annotate(**aggregates)
             .order_by()
             .values_list(*keys, "point", *aggregates)
         )
+        return _plain_rows(query, len(keys) + 1, list(aggregates.values()))
     sources = [a.get_source_expressions()[0].name for a in aggregates.values()]
     reducers = [_REDUCERS[type(a)] for a in aggregates.values()]
     grouped: dict[tuple, list[list]] = {}
@@ -198,6 +200,29 @@ def per_point(
         )
         for key, values in grouped.items()
     ]
+
+
+def _plain_rows(query: QuerySet, first: int, aggregates: list) -> list[tuple]:
+    """The grouped rows through the database cursor: a 90-day panel's hundreds
+    of rows without the ORM's per-value converters (its values come from
+    psycopg as they are: ints, floats, aware datetimes), only the JSONB
+    aggregates decoded. tests/dashboard_panels/test_rollups_and_cache.py holds
+    them equal to the ORM's."""
+    sql, params = query.query.sql_with_params()
+    decoded = [first + i for i, a in enumerate(aggregates) if isinstance(a, JSONBAgg)]
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not decoded:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for i in decoded:
+            if isinstance(row[i], str):
+                row[i] = json.loads(row[i])
+        out.append(tuple(row))
+    return out
 
 
 def window(time_range: TimeRange, now: datetime | None = None) -> datetime:
@@ -222,7 +247,9 @@ def in_range(time_range: TimeRange, field: str = "hour") -> dict:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """2026-11-29T09:00:00Z (what strftime("%Y-%m-%dT%H:%M:%SZ") writes, in a
+    third of its time: a 90-day panel writes hundreds)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat("T", "seconds") + "Z"
 
 
 def approximate_counts(tables: list[str], using: str = "replica") -> dict[str, int]:
