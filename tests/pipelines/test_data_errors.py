@@ -26,9 +26,11 @@ SHA = "3484a3fb816e0859fd6e1cea078d76385ff50625"
 def stored(event: str, payload: dict) -> WebhookDelivery:
     """A delivery as the webhook endpoint stores it (signature already checked)."""
     body = json.dumps(payload).encode()
-    return webhooks.delivery_receive(
-        delivery_id=str(uuid.uuid4()), event=event, body=body, payload=payload
-    ).obj
+    delivery_id = str(uuid.uuid4())
+    webhooks.delivery_accept(
+        delivery_id=delivery_id, event=event, body=body, payload=payload
+    )
+    return WebhookDelivery.objects.get(delivery_id=delivery_id)
 
 
 def processed(delivery: WebhookDelivery) -> WebhookDelivery:

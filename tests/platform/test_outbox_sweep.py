@@ -19,9 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def stored(payload: dict) -> WebhookDelivery:
     body = json.dumps(payload).encode()
-    return webhooks.delivery_receive(
-        delivery_id=str(uuid.uuid4()), event="push", body=body, payload=payload
-    ).obj
+    delivery_id = str(uuid.uuid4())
+    webhooks.delivery_accept(
+        delivery_id=delivery_id, event="push", body=body, payload=payload
+    )
+    return WebhookDelivery.objects.get(delivery_id=delivery_id)
 
 
 def test_the_sweeper_fails_a_row_it_has_enqueued_too_often(settings):

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, connection, router, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -17,7 +17,7 @@ from dashboard.domains.models import Repository
 from dashboard.platform.cleaning import fit, json_clean, notes_collected, text_clean
 from dashboard.platform.models import OutboxState
 from dashboard.platform.services import outbox_row_replay
-from dashboard.platform.upserts import Upserted, insert_values_unless_present
+from dashboard.platform.upserts import insert_values_unless_present
 from pipelines.ingest.models import (
     Deployment,
     Provider,
@@ -113,33 +113,6 @@ def signature_for(body: bytes, secret: str | None = None) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def delivery_receive(
-    *,
-    delivery_id: str,
-    event: str,
-    body: bytes,
-    payload: dict,
-    hook_id: str = "",
-    request_id: str = "",
-) -> Upserted[WebhookDelivery]:
-    """Store a verified delivery (once per X-GitHub-Delivery) and enqueue it.
-
-    One statement per new delivery (`INSERT … ON CONFLICT (delivery_id) DO
-    NOTHING RETURNING id`, no savepoint), then one LPUSH once it is committed;
-    the sweeper publishes again whatever that LPUSH missed. A redelivery of a
-    known id only counts the duplicate: no second effect.
-    """
-    values = _delivery_values(delivery_id, event, body, payload, hook_id, request_id)
-    pk = _delivery_stored(values, event)
-    if pk is not None:
-        delivery = WebhookDelivery(pk=pk, **values)
-        delivery._state.adding = False
-        delivery._state.db = router.db_for_write(WebhookDelivery)
-        return Upserted(delivery, "created")
-    # A redelivery changes nothing but its duplicate count.
-    return Upserted(_duplicate_seen(values, event), "unchanged")
-
-
 def delivery_accept(
     *,
     delivery_id: str,
@@ -149,10 +122,15 @@ def delivery_accept(
     hook_id: str = "",
     request_id: str = "",
 ) -> tuple[bool, str]:
-    """delivery_receive() for the endpoint, which answers with two values only:
-    whether the delivery is new, and its state. A new one costs no model
-    instance (its state is the field's default); the same statements, the same
-    publish, the same log lines."""
+    """Store a verified delivery (once per X-GitHub-Delivery) and enqueue it;
+    whether it is new, and its state (a new one's is the field's default: no
+    model instance is built for it).
+
+    One statement per new delivery (`INSERT … ON CONFLICT (delivery_id) DO
+    NOTHING RETURNING id`, no savepoint), then one LPUSH once it is committed;
+    the sweeper publishes again whatever that LPUSH missed. A redelivery of a
+    known id only counts the duplicate: no second effect.
+    """
     values = _delivery_values(delivery_id, event, body, payload, hook_id, request_id)
     if _delivery_stored(values, event) is not None:
         return True, NEW_DELIVERY_STATE
