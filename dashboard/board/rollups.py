@@ -67,6 +67,12 @@ class Source:
     # %(until)s), or TRUE for all time). Empty: the Python fold only.
     select_sql: str = ""
     select_columns: tuple[str, ...] = ()
+    # A coarser rollup kept from this one's rows (the CI rollup per day), called
+    # after every rebuild inside its transaction, so readers never see the two
+    # disagree: derived(domain_id=…, since=…, until=…) for one domain's hours,
+    # derived(domain_id=None, since=None, until=None) for everything. Returns
+    # the number of rows it wrote.
+    derived: Callable[..., int] | None = None
 
 
 SOURCES: dict[str, Source] = {}
@@ -81,11 +87,23 @@ def source_register(source: Source) -> None:
 def rollup_rebuild(
     *, source: Source, domain_id: int | None, since: datetime, until: datetime
 ) -> int:
-    """Replace the rollup rows of one domain in [since, until) (hour-aligned)."""
+    """Replace the rollup rows of one domain in [since, until) (hour-aligned),
+    and the derived rollup's rows that cover them."""
     since, until = (
         floor_hour(since),
         floor_hour(until - timedelta(microseconds=1)) + HOUR,
     )
+    if source.derived is None:
+        return _hours_rebuild(source, domain_id, since, until)
+    with transaction.atomic(using="default"):
+        count = _hours_rebuild(source, domain_id, since, until)
+        source.derived(domain_id=domain_id, since=since, until=until)
+    return count
+
+
+def _hours_rebuild(
+    source: Source, domain_id: int | None, since: datetime, until: datetime
+) -> int:
     if _folds_in_sql(source):
         scope = "domain_id IS NULL" if domain_id is None else "domain_id = %(domain)s"
         return _rebuild_in_sql(
@@ -236,7 +254,10 @@ def rollups_rebuild_all(
             # it or by the next refresh (its id is above the watermark).
             top = raw.aggregate(top=Max("pk"))["top"]
             scope = "TRUE" if source.with_unmapped else "domain_id IS NOT NULL"
-            count = _rebuild_in_sql(source, scope=scope, params={})
+            with transaction.atomic(using="default"):
+                count = _rebuild_in_sql(source, scope=scope, params={})
+                if source.derived is not None:
+                    source.derived(domain_id=None, since=None, until=None)
             bounds = {"top": top}
         else:
             bounds = raw.aggregate(

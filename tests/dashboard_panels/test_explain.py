@@ -14,7 +14,13 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from dashboard.models import Domain
-from pipelines.models import CIRollup, IngestRollup, PerfRollup, PlanCostRollup
+from pipelines.models import (
+    CIRollup,
+    CIRollupDay,
+    IngestRollup,
+    PerfRollup,
+    PlanCostRollup,
+)
 from tests.support.explain import explain_cost, plan_node_types
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +73,11 @@ def _queries(domain: Domain) -> dict[str, tuple]:
             CIRollup.objects.filter(domain=domain, hour__gte=since),
             1300,
             "cirollup_domain_hour",
+        ),
+        "ci day rollups, 90 days": (
+            CIRollupDay.objects.filter(domain=domain, day__gte=since),
+            80,
+            "cirollupday_domain_day",
         ),
         "perf rollups, 90 days": (
             PerfRollup.objects.filter(domain=domain, hour__gte=since),

@@ -13,6 +13,7 @@ from pipelines.ingest.models.plans import QueryPlan
 from pipelines.ingest.models.results import Outcome, TestReport, TestResult
 from pipelines.ingest.models.rollups import (
     CIRollup,
+    CIRollupDay,
     IngestRollup,
     PerfRollup,
     PlanCostRollup,
@@ -31,6 +32,7 @@ __all__ = [
     "CONCLUSION_SEVERITY",
     "STATUS_RANK",
     "CIRollup",
+    "CIRollupDay",
     "Conclusion",
     "Deployment",
     "IdempotencyRecord",

@@ -56,6 +56,43 @@ class CIRollup(models.Model):
         return f"{self.workflow} {self.hour:%Y-%m-%d %H}h: {self.passed}/{self.runs}"
 
 
+class CIRollupDay(models.Model):
+    """The CI rollup per UTC day: what day-wide chart points (the 30- and 90-day
+    ranges, custom ranges past 14 days) read, a row per point and series instead
+    of 24 hours' histograms to gather and merge. Never written on its own: kept
+    from the hourly rows whenever those are rebuilt (pipelines.ingest.rollups.
+    ci_days_rebuild, in the same transaction), so the two always agree."""
+
+    domain = models.ForeignKey(
+        "dashboard.Domain", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    repository = models.ForeignKey(
+        "dashboard.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+    workflow = models.CharField(max_length=200)
+    day = models.DateTimeField()  # 00:00 UTC
+    runs = models.PositiveIntegerField(default=0)
+    passed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    duration_sum_s = models.FloatField(default=0)
+    duration_hist = models.JSONField(default=dict)  # as CIRollup's, added up
+
+    class Meta:
+        ordering = ["day"]
+        indexes = [
+            models.Index(fields=["domain", "day"], name="cirollupday_domain_day")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "repository", "workflow", "day"],
+                name="uniq_cirollupday_bucket",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} {self.day:%Y-%m-%d}: {self.passed}/{self.runs}"
+
+
 class PerfRollup(models.Model):
     """Performance samples of one scenario reported in one hour."""
 

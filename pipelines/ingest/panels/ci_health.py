@@ -15,8 +15,9 @@ from dashboard.board.panels.common import (
 )
 from dashboard.domains.models import Repository
 from dashboard.platform.pagination import Page, keyset_page
-from pipelines.ingest.models import CIRollup, Deployment, Run
+from pipelines.ingest.models import CIRollup, CIRollupDay, Deployment, Run
 from pipelines.ingest.rollups import (
+    DAY,
     DURATION_BOUNDS_S,
     FAILED,
     histogram_add,
@@ -114,26 +115,44 @@ def _bound(index: int | None) -> float | None:
 
 def series_points(domain_id: int, time_range: TimeRange) -> list[tuple]:
     """(repository, workflow, point start, runs, passed, failed, p50 s, p95 s)
-    per chart point. The database folds the hourly rows into points (a 90-day
-    range's thousands of hours into a few hundred points), gathering each
-    point's hourly histograms (sparse, a key or two each) in a list that
+    per chart point. The database folds the rollup rows into points (a 7-day
+    range's hours into 6-hour points; a day-wide point is one day row),
+    gathering each point's histograms (sparse, a few keys each) in a list that
     merge_points() adds up. (Adding the buckets in SQL too needs jsonb_each(),
     whose row estimate of 100 per call turns a 5 ms query into a parallel,
     JIT-compiled one.)"""
-    rows = CIRollup.objects.filter(domain_id=domain_id, **in_range(time_range))
+    rows, field = rollup_rows(domain_id, time_range)
     return merge_points(
-        per_point(
-            rows,
-            time_range,
-            ("repository_id", "workflow"),
-            {
-                "runs_total": Sum("runs"),
-                "passed_total": Sum("passed"),
-                "failed_total": Sum("failed"),
-                "histograms": JSONBAgg("duration_hist"),
-            },
-        )
+        per_point(rows, time_range, POINT_KEYS, point_aggregates(), field=field)
     )
+
+
+POINT_KEYS = ("repository_id", "workflow")
+
+
+def point_aggregates() -> dict:
+    """What a point adds up of its rollup rows (hours or days alike)."""
+    return {
+        "runs_total": Sum("runs"),
+        "passed_total": Sum("passed"),
+        "failed_total": Sum("failed"),
+        "histograms": JSONBAgg("duration_hist"),
+    }
+
+
+def rollup_rows(domain_id: int, time_range: TimeRange) -> tuple[QuerySet, str]:
+    """The rollup rows a range's points are made of, and their time field: the
+    day rows when a point is a whole UTC day (every such range starts and ends
+    on one: window() aligns a preset to its step, a custom range is whole
+    days), so a 90-day point is one row per series, not 24 hours to merge."""
+    if time_range.step == DAY:
+        return (
+            CIRollupDay.objects.filter(
+                domain_id=domain_id, **in_range(time_range, "day")
+            ),
+            "day",
+        )
+    return CIRollup.objects.filter(domain_id=domain_id, **in_range(time_range)), "hour"
 
 
 def merge_points(rows: list[tuple]) -> list[tuple]:

@@ -45,6 +45,7 @@ TABLES = [
     "pipelines_flakytest",
     "pipelines_pullrequest",
     "dashboard_cirollup",
+    "pipelines_cirollupday",
     "dashboard_perfrollup",
     "dashboard_plancostrollup",
     "dashboard_ingestrollup",
