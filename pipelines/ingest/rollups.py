@@ -177,6 +177,10 @@ def _fold_ci_days(params: dict) -> list[CIRollupDay]:
         merged = item.duration_hist
         for index, count in row[8].items():
             merged[index] = merged.get(index, 0) + count
+    for item in built.values():
+        counts = sorted((int(i), c) for i, c in item.duration_hist.items())
+        item.p50_bucket = quantile_bucket(counts, 0.5)
+        item.p95_bucket = quantile_bucket(counts, 0.95)
     return list(built.values())
 
 
@@ -194,21 +198,33 @@ WITH hours AS (
         sum(passed) AS passed, sum(failed) AS failed,
         sum(duration_sum_s) AS duration_sum_s
     FROM hours GROUP BY domain_id, repository_id, workflow, day
+), per_bucket AS (
+    SELECT domain_id, repository_id, workflow, day, b.key::int AS bucket,
+        sum(b.value::bigint) AS n
+    FROM hours CROSS JOIN LATERAL jsonb_each_text(duration_hist) AS b
+    GROUP BY domain_id, repository_id, workflow, day, b.key
+), ranked AS (
+    SELECT *, sum(n) OVER (PARTITION BY domain_id, repository_id, workflow, day
+                           ORDER BY bucket) AS running,
+        sum(n) OVER (PARTITION BY domain_id, repository_id, workflow, day) AS total
+    FROM per_bucket
 ), buckets AS (
+    -- quantile_bucket(): the first bucket whose running count reaches q × the
+    -- total, compared in doubles as Python compares them.
     SELECT domain_id, repository_id, workflow, day,
-        jsonb_object_agg(bucket, n) AS duration_hist
-    FROM (
-        SELECT domain_id, repository_id, workflow, day, b.key AS bucket,
-            sum(b.value::bigint) AS n
-        FROM hours CROSS JOIN LATERAL jsonb_each_text(duration_hist) AS b
-        GROUP BY domain_id, repository_id, workflow, day, b.key
-    ) per_bucket
+        jsonb_object_agg(bucket::text, n) AS duration_hist,
+        min(bucket) FILTER (WHERE n > 0 AND running::float8
+                            >= 0.5::float8 * total::float8) AS p50_bucket,
+        min(bucket) FILTER (WHERE n > 0 AND running::float8
+                            >= 0.95::float8 * total::float8) AS p95_bucket
+    FROM ranked
     GROUP BY domain_id, repository_id, workflow, day
 )
 INSERT INTO {CIRollupDay._meta.db_table} (domain_id, repository_id, workflow, day,
-    runs, passed, failed, duration_sum_s, duration_hist)
+    runs, passed, failed, duration_sum_s, duration_hist, p50_bucket, p95_bucket)
 SELECT t.domain_id, t.repository_id, t.workflow, t.day, t.runs, t.passed,
-    t.failed, t.duration_sum_s, COALESCE(b.duration_hist, '{{{{}}}}'::jsonb)
+    t.failed, t.duration_sum_s, COALESCE(b.duration_hist, '{{{{}}}}'::jsonb),
+    b.p50_bucket, b.p95_bucket
 FROM totals t LEFT JOIN buckets b
     USING (domain_id, repository_id, workflow, day)
 """  # noqa: S608  # nosec B608 # module constants; {scope} is fixed text

@@ -33,7 +33,23 @@ def fill_days(apps, schema_editor):
         item.duration_sum_s += hour.duration_sum_s
         for index, count in hour.duration_hist.items():
             item.duration_hist[index] = item.duration_hist.get(index, 0) + count
+    for item in built.values():
+        counts = sorted((int(i), c) for i, c in item.duration_hist.items())
+        item.p50_bucket = _quantile_bucket(counts, 0.5)
+        item.p95_bucket = _quantile_bucket(counts, 0.95)
     CIRollupDay.objects.using(alias).bulk_create(built.values(), batch_size=2_000)
+
+
+def _quantile_bucket(counts, q):
+    n = sum(c for _, c in counts)
+    if not n:
+        return None
+    seen = 0
+    for index, count in counts:
+        seen += count
+        if seen >= q * n and count:
+            return index
+    return 105  # the last bound (len(DURATION_BOUNDS_S) - 1), as the app does
 
 
 class Migration(migrations.Migration):
@@ -54,6 +70,8 @@ class Migration(migrations.Migration):
                 ("failed", models.PositiveIntegerField(default=0)),
                 ("duration_sum_s", models.FloatField(default=0)),
                 ("duration_hist", models.JSONField(default=dict)),
+                ("p50_bucket", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("p95_bucket", models.PositiveSmallIntegerField(blank=True, null=True)),
                 ("domain", models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="dashboard.domain")),
                 ("repository", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="dashboard.repository")),
             ],

@@ -52,35 +52,38 @@ def _days_from_hours() -> list[tuple]:
         item[2] += failed
         item[3].update(hist)
     return sorted(
-        (key, runs, passed, failed, dict(hist))
+        (key, runs, passed, failed, dict(hist), *_p50_p95(hist))
         for key, (runs, passed, failed, hist) in sums.items()
     )
 
 
+def _p50_p95(hist: Counter) -> tuple:
+    """The buckets holding the median and the 95th percentile run: where the
+    runs counted in bucket order first reach half and 95% of them."""
+    total = sum(hist.values())
+    if not total:
+        return (None, None)
+    found = []
+    for q in (0.5, 0.95):
+        running = 0
+        for index in sorted(hist, key=int):
+            running += hist[index]
+            if running >= q * total:
+                found.append(int(index))
+                break
+    return tuple(found)
+
+
 def _days() -> list[tuple]:
     rows = []
-    for (
-        domain,
-        repo,
-        workflow,
-        day,
-        runs,
-        passed,
-        failed,
-        hist,
-    ) in CIRollupDay.objects.values_list(
-        "domain_id",
-        "repository_id",
-        "workflow",
-        "day",
-        "runs",
-        "passed",
-        "failed",
-        "duration_hist",
+    fields = ("domain_id", "repository_id", "workflow", "day", "runs", "passed")
+    fields += ("failed", "duration_hist", "p50_bucket", "p95_bucket")
+    for domain, repo, workflow, day, *counts in CIRollupDay.objects.values_list(
+        *fields
     ):
         day = day.astimezone(UTC)
         assert (day.hour, day.minute, day.second, day.microsecond) == (0, 0, 0, 0)
-        rows.append(((domain, repo, workflow, day.date()), runs, passed, failed, hist))
+        rows.append(((domain, repo, workflow, day.date()), *counts))
     return sorted(rows)
 
 
@@ -99,6 +102,7 @@ def test_days_follow_the_hours_through_refresh_completion_rebuild_and_touch(
     rollups_refresh()
     expected = _days_from_hours()
     assert len({key[3] for key, *_ in expected}) >= 4  # several days
+    assert any(p50 != p95 for *_, p50, p95 in expected)  # spread durations
     assert _days() == expected
     assert sum(row[1] for row in expected) == len(runs)
 
@@ -116,7 +120,7 @@ def test_days_follow_the_hours_through_refresh_completion_rebuild_and_touch(
     assert sum(row[1] for row in _days()) == len(runs)
 
     # A full rebuild mends corrupted day rows.
-    CIRollupDay.objects.update(runs=999, duration_hist={"3": 7})
+    CIRollupDay.objects.update(runs=999, duration_hist={"3": 7}, p95_bucket=3)
     rollups_rebuild_all()
     assert _days() == _days_from_hours()
 
@@ -186,6 +190,8 @@ def test_the_sums_in_python_equal_those_in_sql(build):
             d.passed,
             d.failed,
             d.duration_hist,
+            d.p50_bucket,
+            d.p95_bucket,
         )
         for d in _fold_ci_days({})
     )

@@ -203,6 +203,15 @@ def per_point(
     ]
 
 
+def plain_rows(query: QuerySet) -> list[tuple]:
+    """A values_list() query's rows as per_point() reads its own: on
+    PostgreSQL through the cursor (no per-value converters, each distinct
+    timestamp parsed once), elsewhere the ORM's."""
+    if not groups_in_sql(query.model):
+        return list(query)
+    return _plain_rows(query, 0, [])
+
+
 def _timestamps_once(cursor) -> None:
     """Each distinct timestamp of this cursor's results parsed once: every
     series repeats the same point starts (a 90-day panel's 540 rows hold 90),

@@ -76,6 +76,10 @@ class CIRollupDay(models.Model):
     failed = models.PositiveIntegerField(default=0)
     duration_sum_s = models.FloatField(default=0)
     duration_hist = models.JSONField(default=dict)  # as CIRollup's, added up
+    # The histogram's p50 and p95 buckets (rollups.quantile_bucket), stored:
+    # a day-wide chart point is this one row, read without its histogram.
+    p50_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    p95_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["day"]
