@@ -50,14 +50,18 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         for p in pulls
     ]
     wanted = {(t["repository_id"], t["sha"]) for t in targets if t["sha"]}
-    verdicts: dict[tuple[int, str, str], GateVerdict] = {}
+    # (repository, sha, context) -> (state, description, changed_at): plain
+    # tuples, not model instances (every gate of every head and pull request).
+    verdicts: dict[tuple[int, str, str], tuple] = {}
     if wanted:
-        for v in GateVerdict.objects.filter(
+        for repository_id, sha, context, *verdict in GateVerdict.objects.filter(
             domain_id=domain_id,
             repository_id__in={r for r, _ in wanted},
             sha__in={s for _, s in wanted},
-        ).only("repository_id", "sha", "context", "state", "description", "changed_at"):
-            verdicts[(v.repository_id, v.sha, v.context)] = v
+        ).values_list(
+            "repository_id", "sha", "context", "state", "description", "changed_at"
+        ):
+            verdicts[(repository_id, sha, context)] = verdict
     contexts = list(GateContext)
     rows = []
     for target in targets:
@@ -67,9 +71,9 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             cells.append(
                 {
                     "gate": context.label,
-                    "state": v.state if v else "none",
-                    "reason": v.description if v else "No verdict yet",
-                    "at": iso(v.changed_at) if v else "",
+                    "state": v[0] if v else "none",
+                    "reason": v[1] if v else "No verdict yet",
+                    "at": iso(v[2]) if v else "",
                 }
             )
         rows.append({**target, "sha": target["sha"][:7], "cells": cells})

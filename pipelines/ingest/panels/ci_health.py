@@ -205,6 +205,7 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
     for repository_id, workflow, *point in series_points(domain_id, time_range):
         series[(repository_id, workflow)].append(tuple(point))
     several_repos = len({repo for repo, _ in series}) > 1
+    stamps: dict = {}  # every series repeats the same point starts: iso() once
     workflows = []
     total_runs = total_passed = total_failed = 0
     for (repository_id, workflow), buckets in sorted(
@@ -220,7 +221,7 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             judged = passed + failed
             points.append(
                 {
-                    "t": iso(bucket),
+                    "t": stamps.get(bucket) or stamps.setdefault(bucket, iso(bucket)),
                     "runs": runs,
                     "passed": passed,
                     "failed": failed,
