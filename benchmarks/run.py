@@ -195,14 +195,15 @@ def drive_raw(
 def summary(latencies: list[float], seconds: float) -> dict:
     if not latencies:
         return {"requests": 0}
-    if len(latencies) == 1:
-        latencies = latencies * 2
-        seconds *= 2
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    count = len(latencies)
+    # quantiles() needs two samples: a single one is its own every percentile.
+    cuts = statistics.quantiles(
+        latencies * (2 if count == 1 else 1), n=100, method="inclusive"
+    )
     return {
-        "requests": len(latencies),
+        "requests": count,
         "seconds": round(seconds, 2),
-        "throughput_rps": round(len(latencies) / seconds, 1),
+        "throughput_rps": round(count / seconds, 1),
         "p50_ms": round(cuts[49], 2),
         "p95_ms": round(cuts[94], 2),
         "p99_ms": round(cuts[98], 2),
