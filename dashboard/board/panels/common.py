@@ -1,5 +1,6 @@
 """Time ranges, buckets and small helpers the panels share."""
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -220,12 +221,16 @@ def _timestamps_once(cursor) -> None:
     adapters = cursor.adapters
     oid = adapters.types["timestamptz"].oid
     base = adapters.get_loader(oid, Format.TEXT)
-    if base is None or getattr(base, "memoised", False):
-        return
+    if base is not None:
+        adapters.register_loader(oid, _memoised(base))
+
+
+@functools.cache
+def _memoised(base: type) -> type:
+    """`base`, a psycopg loader, remembering what it loaded per result (one
+    class per loader class, made once)."""
 
     class Memoised(base):
-        memoised = True
-
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._seen: dict[bytes, datetime] = {}
@@ -237,7 +242,7 @@ def _timestamps_once(cursor) -> None:
                 value = self._seen[key] = super().load(data)
             return value
 
-    adapters.register_loader(oid, Memoised)
+    return Memoised
 
 
 def _plain_rows(query: QuerySet, first: int, aggregates: list) -> list[tuple]:

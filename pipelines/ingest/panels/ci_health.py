@@ -219,9 +219,12 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
         points = []
         for bucket, runs, passed, failed, p50, p95 in sorted(buckets):
             judged = passed + failed
+            stamp = stamps.get(bucket)
+            if stamp is None:
+                stamp = stamps[bucket] = iso(bucket)
             points.append(
                 {
-                    "t": stamps.get(bucket) or stamps.setdefault(bucket, iso(bucket)),
+                    "t": stamp,
                     "runs": runs,
                     "passed": passed,
                     "failed": failed,
