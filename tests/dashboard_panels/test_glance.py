@@ -2,7 +2,7 @@
 charts beside them, breaches marked, axes fitted to the range, "as of" on each
 panel, points that drill down, the browser's unknown range, auto-refresh."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -150,11 +150,16 @@ def test_a_custom_range_of_days_is_kept_in_the_url_and_bounds_every_panel(
 ):
     from dashboard.board.rollups import rollups_refresh
 
-    build.runs(4, hours_ago=2)  # today
-    build.runs(3, hours_ago=24 * 10)  # ten days ago
-    rollups_refresh()
-    today = timezone.now().date()
+    now = timezone.now()
+    today = now.date()
     old = today - timedelta(days=10)
+    # Ten days ago, around noon (UTC): whatever the time of day the test runs,
+    # none of them falls on the day before (the builder spreads runs over the
+    # 50 minutes before the hour it is given).
+    noon = datetime(old.year, old.month, old.day, 12, tzinfo=UTC)
+    build.runs(4, hours_ago=2)  # today, or yesterday just after midnight
+    build.runs(3, hours_ago=(now - noon).total_seconds() / 3600)
+    rollups_refresh()
     days = {"from": old.isoformat(), "to": old.isoformat()}
     html = _panel(engineer_client, domain, "ci-health", range="", **days)
     assert "3 completed runs" in html  # only that day's
