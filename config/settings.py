@@ -135,6 +135,11 @@ _replica = (
 )
 # In tests the replica is the primary under another alias, so both routes are real.
 _replica["TEST"] = {"MIRROR": "default"}
+# PostgreSQL through Django's backend with psycopg's C timestamp loader
+# (config/postgresql/base.py says why).
+for _database in (_primary, _replica):
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "config.postgresql"
 DATABASES = {"default": _primary, "replica": _replica}
 DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 # After a user writes, their reads stay on the primary this long (seconds).

@@ -1,6 +1,5 @@
 """Time ranges, buckets and small helpers the panels share."""
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +20,6 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
-from psycopg.pq import Format
 
 
 @dataclass(frozen=True)
@@ -206,43 +204,11 @@ def per_point(
 
 def plain_rows(query: QuerySet) -> list[tuple]:
     """A values_list() query's rows as per_point() reads its own: on
-    PostgreSQL through the cursor (no per-value converters, each distinct
-    timestamp parsed once), elsewhere the ORM's."""
+    PostgreSQL through the cursor (no per-value converters; timestamps come
+    from psycopg's C loader, config/postgresql), elsewhere the ORM's."""
     if not groups_in_sql(query.model):
         return list(query)
     return _plain_rows(query, 0, [])
-
-
-def _timestamps_once(cursor) -> None:
-    """Each distinct timestamp of this cursor's results parsed once: every
-    series repeats the same point starts (a 90-day panel's 540 rows hold 90),
-    and Django's time-zone-aware loader parses in Python, not in psycopg's C.
-    The loader is the connection's own, memoised for this cursor only."""
-    adapters = cursor.adapters
-    oid = adapters.types["timestamptz"].oid
-    base = adapters.get_loader(oid, Format.TEXT)
-    if base is not None:
-        adapters.register_loader(oid, _memoised(base))
-
-
-@functools.cache
-def _memoised(base: type) -> type:
-    """`base`, a psycopg loader, remembering what it loaded per result (one
-    class per loader class, made once)."""
-
-    class Memoised(base):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._seen: dict[bytes, datetime] = {}
-
-        def load(self, data):
-            key = bytes(data)
-            value = self._seen.get(key)
-            if value is None:
-                value = self._seen[key] = super().load(data)
-            return value
-
-    return Memoised
 
 
 def _plain_rows(query: QuerySet, first: int, aggregates: list) -> list[tuple]:
@@ -254,7 +220,6 @@ def _plain_rows(query: QuerySet, first: int, aggregates: list) -> list[tuple]:
     sql, params = query.query.sql_with_params()
     decoded = [first + i for i, a in enumerate(aggregates) if isinstance(a, JSONBAgg)]
     with connections[query.db].cursor() as cursor:
-        _timestamps_once(cursor.cursor)
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not decoded:
