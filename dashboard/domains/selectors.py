@@ -104,10 +104,21 @@ def actions_on(user: AbstractBaseUser, domain: Domain) -> frozenset[str]:
 NAV_DOMAIN_LIMIT = 30
 
 
-def nav_domains_for(user: AbstractBaseUser) -> list[Domain]:
-    """The domains shown in the navigation: bounded, only slug and name."""
-    return list(
-        domains_for(user).only("slug", "name").order_by("slug")[:NAV_DOMAIN_LIMIT]
+def nav_domains_for(user: AbstractBaseUser) -> list[tuple[str, str]]:
+    """The domains shown in the navigation, (slug, name) by slug, bounded;
+    on every page, so cached per user under the token that any change of
+    permissions, memberships, users or domains renews (as _visible_domain)."""
+    if not user.is_authenticated:
+        return []
+    return cached_if_current(
+        "domain.nav",
+        user.pk,
+        version="domain.access_version",
+        build=lambda: list(
+            domains_for(user)
+            .order_by("slug")
+            .values_list("slug", "name")[:NAV_DOMAIN_LIMIT]
+        ),
     )
 
 

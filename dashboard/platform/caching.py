@@ -41,6 +41,8 @@ CACHE_TTLS: dict[str, int] = {
     # Which domain a user may browse by slug (dashboard.domains.selectors), and
     # the token that every permission, membership or domain change renews.
     "domain.access": 60,
+    # The navigation's domains of a user, under the same token.
+    "domain.nav": 300,
     "domain.access_version": 86_400,
     # One overview column for one set of domains (dashboard.board.overview).
     "overview.column": 60,

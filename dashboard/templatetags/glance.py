@@ -4,6 +4,7 @@ viewer's timezone unless they chose UTC), `|duration` (human, never negative)
 and `{% badge state %}` (text and colour, never colour alone)."""
 
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 from django import template
 from django.utils.dateparse import parse_datetime
@@ -51,11 +52,11 @@ def when(value: object, style: str = "minute") -> SafeString | str:
     shown = moment.strftime(
         {"date": "%Y-%m-%d", "clock": "%H:%M"}.get(style, "%Y-%m-%d %H:%M")
     )
-    return format_html(
-        '<time datetime="{}" data-when="{}">{} UTC</time>',
-        moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        style,
-        shown,
+    # On every row of long lists: written straight (format_html costs several
+    # times as much); the two strftime() results need no escaping.
+    return SafeString(
+        f'<time datetime="{moment:%Y-%m-%dT%H:%M:%SZ}" data-when="{escape(style)}">'
+        f"{shown} UTC</time>"
     )
 
 

@@ -38,7 +38,9 @@ STATUS_FILTERS = [
 ]
 
 
-@domain_view(policy.Action.BROWSE)
+# Opened many times a minute (and every "Older" page): the user's access to
+# the domain may come from the cache, as the dashboard's panels do.
+@domain_view(policy.Action.BROWSE, cache_access=True)
 def run_list(request: HttpRequest, domain: Domain) -> HttpResponse:
     filters = {
         "branch": request.GET.get("branch", "").strip()[:255],

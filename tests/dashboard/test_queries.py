@@ -6,16 +6,9 @@ from django.urls import reverse
 from dashboard.domains import services
 from dashboard.models import Service
 from tests.factories import DomainFactory, RepositoryFactory, UserFactory, member
-from tests.support.queries import assert_constant_queries as _assert_constant
+from tests.support.queries import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_constant_queries(make_rows, call, **kw) -> int:
-    # One call first: content types and permissions are cached per process after
-    # the first lookup, which is not the data growing.
-    call()
-    return _assert_constant(make_rows, call, **kw)
 
 
 def _ok(client, path: str, **extra):

@@ -64,6 +64,31 @@ def test_navigation_marks_the_current_domain(client, world):
     assert 'href="/d/alpha-zq/" aria-current="page"' in html.content.decode()
 
 
+def test_navigation_follows_memberships_and_names_at_once(client, world):
+    """The navigation is cached per user; a change of membership or of a
+    domain's name shows on the very next page, names escaped."""
+    from tests.factories import DomainFactory, member
+
+    viewer = world.people["viewer"]
+    page = as_user(client, viewer)
+
+    def nav() -> str:
+        html = page.get("/").content.decode()
+        return re.search(r'<nav aria-label="Domains".*?</nav>', html, re.S).group(0)
+
+    assert "Alpha MARKERA-name" in nav() and "NEWDOMAIN" not in nav()
+    gamma = DomainFactory(slug="gamma-nav", name="NEWDOMAIN <b>gamma</b>")
+    member(viewer, gamma, "viewer")
+    assert "NEWDOMAIN &lt;b&gt;gamma&lt;/b&gt;" in nav()
+    gamma.name = "RENAMED gamma"
+    gamma.save()
+    assert "RENAMED gamma" in nav() and "NEWDOMAIN" not in nav()
+    services.membership_remove(
+        membership=Membership.objects.get(user=viewer, domain=gamma)
+    )
+    assert "RENAMED" not in nav()
+
+
 def test_someone_in_no_domain_is_told_how_to_get_in(client, world):
     from tests.factories import UserFactory
 

@@ -19,8 +19,9 @@ HX = {"HTTP_HX_REQUEST": "true"}
 REQUEST_OVERHEAD = 2
 # a panel once the user's access to the domain is cached: the user
 CACHED_ACCESS_OVERHEAD = 1
-# a full page adds the navigation's list of the user's domains
-PAGE_OVERHEAD = REQUEST_OVERHEAD + 1
+# a full page adds the navigation's list of the user's domains, read once and
+# then cached per user (tests/dashboard/test_views.py: renewed on any change)
+PAGE_OVERHEAD = REQUEST_OVERHEAD
 # What each panel reads when it is built (rollups, budgets, lists): see the
 # panel modules; a change here is a change in the panel's cost.
 BUILD_QUERIES = {
