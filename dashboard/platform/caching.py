@@ -16,7 +16,8 @@ from typing import TypeVar
 
 import pybreaker
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connections
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,13 @@ def cached_if_current(
     the entry is stored with the current token of `version` (a CACHE_TTLS name
     without parts) and read back, in one round trip, only while that token is
     unchanged; `version_renew(version)` drops every such entry at once. A
-    `build()` of None (nothing to keep, e.g. a refusal) is never stored."""
+    `build()` of None (nothing to keep, e.g. a refusal) is never stored, and
+    nothing is cached unless every process shares the cache (a renewal
+    elsewhere must reach this process's readers)."""
+    if not _shared_by_every_process():
+        # A change in another process (the worker, a shell, another server)
+        # renews the token in that process's own memory only: never cache.
+        return build()
     key, version_key = cache_key(name, *parts), cache_key(version)
     found = guarded(lambda: cache.get_many([key, version_key]), default=None)
     if found is None:  # no cache: straight from the database
@@ -146,6 +153,12 @@ def cached_if_current(
             stored = (token, value)
             guarded(lambda: cache.set(key, stored, CACHE_TTLS[name]), default=None)
     return value
+
+
+def _shared_by_every_process() -> bool:
+    """Whether the cache is one every process reads (Redis), not a copy per
+    process (the local-memory cache of a bare `make run`)."""
+    return not isinstance(caches["default"], LocMemCache)
 
 
 def version_renew(version: str) -> None:

@@ -30,6 +30,32 @@ def test_keys_carry_the_schema_version_and_change_with_it():
         caching.reset_schema_version()
 
 
+@pytest.mark.django_db
+def test_answers_kept_until_a_change_are_cached_only_in_a_shared_cache(settings):
+    """The navigation and a user's access are renewed by a change in whatever
+    process makes it: with Redis they are cached; with a cache per process
+    (a bare `make run`) they are built on every call, so a domain renamed from
+    the worker or a shell shows on the next page of every server process."""
+    calls = []
+
+    def build():
+        calls.append(1)
+        return [("payments", "Payments")]
+
+    def ask():
+        return caching.cached_if_current(
+            "domain.nav", 7, version="domain.access_version", build=build
+        )
+
+    assert ask() == ask() == [("payments", "Payments")]
+    assert len(calls) == 1
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    assert ask() == ask() == [("payments", "Payments")]
+    assert len(calls) == 3
+
+
 def test_every_cached_thing_declares_a_ttl():
     with pytest.raises(KeyError, match="has no TTL"):
         caching.cache_key("panel.not-declared")
