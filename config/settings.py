@@ -145,6 +145,10 @@ DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 # After a user writes, their reads stay on the primary this long (seconds).
 READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 15)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Queries compiled once and run with new values (dashboard.platform.compiled):
+# when true, each run also compiles the ORM's own and raises if they differ
+# (the test suite turns it on).
+COMPILED_SQL_CHECK = False
 
 # --- Cache ---------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -39,6 +39,8 @@ if os.environ.get("CONTROLPLANE_TEST_CHILD") != "1":
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Every query compiled once is also compiled by the ORM and compared.
+COMPILED_SQL_CHECK = True
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"
 )

@@ -5,6 +5,8 @@ at once without a rollout (a new pin, a merge without a valid plan, a revert to
 the stable version, a removal), each a dotted line with a marker that opens the
 proposal behind it, else the pin's page."""
 
+from datetime import datetime
+
 from django.db.models import (
     Case,
     CharField,
@@ -12,12 +14,14 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    QuerySet,
     Value,
     When,
 )
 
 from dashboard.board.annotations import MARKS_PER_SOURCE, AnnotationSource
-from dashboard.board.panels.common import TimeRange, in_range, iso
+from dashboard.board.panels.common import TimeRange, between, iso, window
+from dashboard.platform.compiled import compiled_once
 from pipelines.pins.models import Pin, Rollout, RolloutEvent
 
 COLOUR = "#CC79A7"  # Okabe–Ito reddish purple
@@ -30,9 +34,16 @@ def pin_move_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
     """The domain's pin moves in the range, newest 30, in one query: the rollout
     events, and the pins whose last change started no rollout (a pin keeps only
     its last change; the rollouts keep their whole history)."""
+    rows = _moves(domain_id=domain_id, since=window(time_range), until=time_range.until)
+    return [_mark(*row) for row in rows]
+
+
+@compiled_once
+def _moves(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
     stages = (
         RolloutEvent.objects.filter(
-            rollout__domain_id=domain_id, **in_range(time_range, "created_at")
+            rollout__domain_id=domain_id,
+            **between("created_at", since, until),
         )
         .annotate(
             t=F("created_at"),
@@ -46,7 +57,10 @@ def pin_move_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
         .values_list(*COLUMNS)
     )
     served_at_once = (
-        Pin.objects.filter(domain_id=domain_id, **in_range(time_range, "changed_at"))
+        Pin.objects.filter(
+            domain_id=domain_id,
+            **between("changed_at", since, until),
+        )
         .exclude(
             Exists(
                 Rollout.objects.filter(
@@ -72,8 +86,7 @@ def pin_move_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
     )
     # No ordering inside the union (SQLite refuses it), one over the whole.
     union = stages.order_by().union(served_at_once.order_by(), all=True)
-    rows = union.order_by("-t")[:MARKS_PER_SOURCE]
-    return [_mark(*row) for row in rows]
+    return union.order_by("-t")[:MARKS_PER_SOURCE]
 
 
 def _mark(t, kind, note, name, pin, proposal, version, gone) -> dict:

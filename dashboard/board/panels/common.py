@@ -249,9 +249,15 @@ def window_end(time_range: TimeRange, now: datetime | None = None) -> datetime:
 
 def in_range(time_range: TimeRange, field: str = "hour") -> dict:
     """Filter keywords for rows of `field` inside the range."""
-    bounds = {f"{field}__gte": window(time_range)}
-    if time_range.until is not None:
-        bounds[f"{field}__lt"] = time_range.until
+    return between(field, window(time_range), time_range.until)
+
+
+def between(field: str, since: datetime, until: datetime | None) -> dict:
+    """Filter keywords for rows of `field` from `since`, and before `until` if
+    given: in_range() with the range's bounds passed in (compiled_once)."""
+    bounds = {f"{field}__gte": since}
+    if until is not None:
+        bounds[f"{field}__lt"] = until
     return bounds
 
 

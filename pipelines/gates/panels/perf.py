@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Max, OuterRef, Subquery, Sum
+from django.db.models import Max, OuterRef, QuerySet, Subquery, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
@@ -14,6 +14,7 @@ from dashboard.board.panels.common import (
     per_point,
     window,
 )
+from dashboard.platform.compiled import compiled_once
 from pipelines.gates.models import GateContext, GateVerdict, PerfBudget
 from pipelines.ingest.models import PerfRollup, PerfSample, QueryPlan
 from pipelines.ingest.panels.ci_health import deployment_marks
@@ -35,11 +36,31 @@ def broken_commits(
     """The latest commits whose gate `context` failed, dated by their evidence
     (when the sample or plan was measured, the time the charts use), not by when
     the gate was evaluated: a table beside a chart must tell the same story."""
-    model, value, name, shown = _EVIDENCE[context]
+    shown = _EVIDENCE[context][3]
+    return [
+        {
+            "repository": repository,
+            "sha": sha[:7],
+            "full_sha": sha,
+            "reason": reason,
+            "at": iso(measured_at),
+            "measured": f"{worst_name}: {shown.format(worst)}",
+        }
+        for repository, sha, reason, measured_at, worst, worst_name in _broken(
+            domain_id=domain_id, since=since, until=until, shape={"context": context}
+        )
+    ]
+
+
+@compiled_once
+def _broken(
+    domain_id: int, since: datetime, until: datetime | None, context: str
+) -> QuerySet:
+    model, value, name, _ = _EVIDENCE[context]
     evidence = model.objects.filter(
         repository_id=OuterRef("repository_id"), commit_sha=OuterRef("sha")
     ).order_by(f"-{value}", "-id")
-    verdicts = (
+    return (
         GateVerdict.objects.filter(
             domain_id=domain_id, context=context, state="failure"
         )
@@ -50,21 +71,16 @@ def broken_commits(
         )
         .filter(measured_at__gte=since)
         .filter(**({"measured_at__lt": until} if until else {}))
-        .select_related("repository")
-        .only("sha", "description", "repository__full_name")
-        .order_by("-measured_at", "-id")[:BROKEN_LIMIT]
+        .order_by("-measured_at", "-id")
+        .values_list(
+            "repository__full_name",
+            "sha",
+            "description",
+            "measured_at",
+            "worst",
+            "worst_name",
+        )[:BROKEN_LIMIT]
     )
-    return [
-        {
-            "repository": v.repository.full_name,
-            "sha": v.sha[:7],
-            "full_sha": v.sha,
-            "reason": v.description,
-            "at": iso(v.measured_at),
-            "measured": f"{v.worst_name}: {shown.format(v.worst)}",
-        }
-        for v in verdicts
-    ]
 
 
 def _budget_for(budgets: list, name: str, attribute: str) -> float | None:

@@ -1,6 +1,7 @@
 """CI health: pass rate and p50/p95 run duration per workflow, latest failing runs."""
 
 from collections import defaultdict
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.postgres.aggregates import JSONBAgg
@@ -8,6 +9,7 @@ from django.db.models import QuerySet, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
+    between,
     in_range,
     iso,
     per_point,
@@ -15,6 +17,7 @@ from dashboard.board.panels.common import (
     window,
 )
 from dashboard.domains.models import Repository
+from dashboard.platform.compiled import compiled_once
 from dashboard.platform.pagination import Page, keyset_page
 from pipelines.ingest.models import CIRollup, CIRollupDay, Deployment, Run
 from pipelines.ingest.rollups import (
@@ -32,21 +35,28 @@ DEPLOY_MARKS = 30
 def deployment_marks(domain_id: int, time_range: TimeRange) -> list[dict]:
     """The domain's deployments in the range, drawn on the time charts (newest
     30); each links to its commit's page (relative to the domain's page)."""
-    deployments = (
-        Deployment.objects.filter(
-            domain_id=domain_id, **in_range(time_range, "created_at")
-        )
-        .only("environment", "sha", "created_at")
-        .order_by("-created_at", "-id")[:DEPLOY_MARKS]
+    deployments = _deployments(
+        domain_id=domain_id, since=window(time_range), until=time_range.until
     )
     return [
         {
-            "t": iso(d.created_at),
-            "label": f"deploy {d.environment} {d.sha[:7]}",
-            "link": f"commits/{d.sha}/",
+            "t": iso(created_at),
+            "label": f"deploy {environment} {sha[:7]}",
+            "link": f"commits/{sha}/",
         }
-        for d in deployments
+        for environment, sha, created_at in deployments
     ]
+
+
+@compiled_once
+def _deployments(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    return (
+        Deployment.objects.filter(
+            domain_id=domain_id, **between("created_at", since, until)
+        )
+        .order_by("-created_at", "-id")
+        .values_list("environment", "sha", "created_at")[:DEPLOY_MARKS]
+    )
 
 
 def failing_runs(domain_id: int, time_range: TimeRange) -> QuerySet:
