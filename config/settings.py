@@ -342,7 +342,10 @@ DORA_PRODUCTION_ENVIRONMENTS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username+IP before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the user row read through the cache
+    # (docs/sessions.md). Sessions signed in through ModelBackend before it
+    # replaced it sign in once more.
+    "dashboard.domains.backends.CachedModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row

@@ -44,6 +44,9 @@ CACHE_TTLS: dict[str, int] = {
     "domain.access": 60,
     # The navigation's domains of a user, under the same token.
     "domain.nav": 300,
+    # The signed-in user's row (dashboard.domains.backends), under the same
+    # token; short, as it bounds a renewal lost while Redis was unreachable.
+    "auth.user": 60,
     "domain.access_version": 86_400,
     # One overview column for one set of domains (dashboard.board.overview).
     "overview.column": 60,

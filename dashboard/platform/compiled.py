@@ -74,11 +74,12 @@ def compiled_once(
         )
         statement = statements.get(key)
         if statement is None:
+            query = build(**values, **shape)
+            if connections[query.db].vendor != "postgresql":
+                return list(query)  # the ORM's way, converters and all
             statement = statements[key] = _compile(build, values, shape)
         sql, slots, model = statement
         connection = connections[router.db_for_read(model)]
-        if connection.vendor != "postgresql":
-            return list(build(**values, **shape))
         params = [values[s.name] if isinstance(s, _Slot) else s for s in slots]
         if settings.COMPILED_SQL_CHECK:
             _check(build(**values, **shape), sql, params)

@@ -104,3 +104,46 @@ def test_sessions_are_read_through_the_cache_only_when_processes_share_it(
         check=True,
     )
     assert result.stdout.strip() == engine
+
+
+def _user_queries(client: Client) -> list[str]:
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        response = client.get(PAGE)
+    assert response.status_code == 200
+    row = 'FROM "auth_user" WHERE "auth_user"."id" ='
+    return [q["sql"] for q in (*primary, *replica) if row in q["sql"]]
+
+
+def test_the_signed_in_user_is_read_from_the_cache_until_anything_changes_it(client):
+    """The user row of a signed-in page comes from the cache (the session
+    from Redis, the user too: a warm panel reads nothing from PostgreSQL),
+    and a change to the user is read from the database on the next page."""
+    user = UserFactory(username="ann")
+    client.force_login(user)
+    client.get(PAGE)
+    assert _user_queries(client) == []
+    user.username = "ann-renamed"
+    user.save()
+    assert _user_queries(client)  # read again at once
+    assert "ann-renamed" in client.get(PAGE).content.decode()
+
+
+def test_a_new_password_or_a_deactivation_ends_a_cached_users_sessions():
+    user = UserFactory()
+    for change in ("password", "deactivate"):
+        client = Client()
+        client.force_login(user)
+        assert client.get(PAGE).status_code == 200
+        assert client.get(PAGE).status_code == 200  # now from the cache
+        if change == "password":
+            user.set_password("a-brand-new-password-9")
+        else:
+            user.is_active = False
+        user.save()
+        response = client.get(PAGE)
+        assert response.status_code == 302 and "login" in response["Location"], change
+        user.is_active = True
+        user.save()
