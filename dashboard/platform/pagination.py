@@ -89,6 +89,13 @@ def keyset_page(
             condition = Q(**{f"{fields[0]}__{bound}": values[0]}) & condition
         queryset = queryset.filter(condition)
     rows = list(queryset.order_by(*ordering)[: page_size + 1])
+    return page_from_rows(rows, ordering=ordering, page_size=page_size)
+
+
+def page_from_rows(rows: list, *, ordering: tuple[str, ...], page_size: int) -> Page:
+    """The page of up to `page_size + 1` rows read in `ordering` (objects or
+    dicts): the first `page_size`, and a cursor after them if there are more."""
+    fields = [f.lstrip("-") for f in ordering]
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     next_cursor = None

@@ -18,7 +18,7 @@ from dashboard.board.panels.common import (
 )
 from dashboard.domains.models import Repository
 from dashboard.platform.compiled import compiled_once
-from dashboard.platform.pagination import Page, keyset_page
+from dashboard.platform.pagination import Page, keyset_page, page_from_rows
 from pipelines.ingest.models import CIRollup, CIRollupDay, Deployment, Run
 from pipelines.ingest.rollups import (
     DAY,
@@ -59,26 +59,42 @@ def _deployments(domain_id: int, since: datetime, until: datetime | None) -> Que
     )
 
 
+FAILING_ORDER = ("-started_at", "-id")
+FAILING_COLUMNS = (
+    "id",
+    "repository__full_name",
+    "workflow",
+    "branch",
+    "pull_request_number",
+    "head_sha",
+    "conclusion",
+    "url",
+    "started_at",
+)
+
+
 def failing_runs(domain_id: int, time_range: TimeRange) -> QuerySet:
+    """The failing runs in the range, as dicts of FAILING_COLUMNS."""
+    return _failing(domain_id, window(time_range), time_range.until).values(
+        *FAILING_COLUMNS
+    )
+
+
+def _failing(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    return Run.objects.filter(
+        domain_id=domain_id,
+        conclusion__in=sorted(FAILED),
+        **between("started_at", since, until),
+    )
+
+
+@compiled_once
+def _failing_first(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    """The first page and one more row: what every cold panel reads."""
     return (
-        Run.objects.filter(
-            domain_id=domain_id,
-            conclusion__in=sorted(FAILED),
-            **in_range(time_range, "started_at"),
-        )
-        .select_related("repository")
-        .only(
-            "id",
-            "workflow",
-            "branch",
-            "head_sha",
-            "conclusion",
-            "url",
-            "started_at",
-            "completed_at",
-            "pull_request_number",
-            "repository__full_name",
-        )
+        _failing(domain_id, since, until)
+        .order_by(*FAILING_ORDER)
+        .values_list(*FAILING_COLUMNS)[: FAILING_PAGE_SIZE + 1]
     )
 
 
@@ -86,26 +102,35 @@ def failing_runs_page(
     domain_id: int, time_range: TimeRange, cursor: str | None
 ) -> Page:
     """One page (newest first) of the failing runs in the range; keyset, no OFFSET."""
+    if cursor is None:
+        rows = _failing_first(
+            domain_id=domain_id, since=window(time_range), until=time_range.until
+        )
+        return page_from_rows(
+            [dict(zip(FAILING_COLUMNS, row, strict=True)) for row in rows],
+            ordering=FAILING_ORDER,
+            page_size=FAILING_PAGE_SIZE,
+        )
     return keyset_page(
         failing_runs(domain_id, time_range),
-        ordering=("-started_at", "-id"),
+        ordering=FAILING_ORDER,
         cursor=cursor,
         page_size=FAILING_PAGE_SIZE,
     )
 
 
-def run_row(run) -> dict:
+def run_row(run: dict) -> dict:
     return {
-        "id": run.pk,
-        "repository": run.repository.full_name,
-        "workflow": run.workflow or "(unnamed)",
-        "branch": run.branch,
-        "pull_request": run.pull_request_number,
-        "sha": run.head_sha[:7],
-        "full_sha": run.head_sha,
-        "conclusion": run.conclusion,
-        "url": run.url,
-        "started_at": iso(run.started_at),
+        "id": run["id"],
+        "repository": run["repository__full_name"],
+        "workflow": run["workflow"] or "(unnamed)",
+        "branch": run["branch"],
+        "pull_request": run["pull_request_number"],
+        "sha": run["head_sha"][:7],
+        "full_sha": run["head_sha"],
+        "conclusion": run["conclusion"],
+        "url": run["url"],
+        "started_at": iso(run["started_at"]),
     }
 
 
