@@ -17,7 +17,7 @@ that does not come out as a parameter of its own (inlined, or transformed by a
 lookup such as `__icontains`) is a TypeError on that first call: such an
 argument belongs in `shape`.
 
-The rows come straight from the cursor, as the panels' own _plain_rows() read
+The rows come straight from the cursor, as the panels' per_point() reads
 them: on PostgreSQL psycopg gives ints, floats, Decimals and aware datetimes
 (config/postgresql) as the ORM would. On other databases (SQLite under a bare
 `make run`) the ORM runs the query as usual, converters and all.

@@ -11,7 +11,7 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from dashboard.board.panels.common import RANGES, custom_range, in_range, per_point
+from dashboard.board.panels.common import RANGES, between, custom_range, per_point
 from dashboard.board.rollups import (
     rollups_rebuild_all,
     rollups_refresh,
@@ -143,23 +143,29 @@ def test_day_wide_points_equal_the_points_folded_from_the_hours(
         if range_key == "custom"
         else RANGES[range_key]
     )
-    rows, field = ci_health.rollup_rows(domain.pk, time_range)
-    assert (rows.model, field) == (CIRollupDay, "day")
+    assert ci_health.reads_days(time_range)
     from_days = ci_health.series_points(domain.pk, time_range)
+
+    def hours(domain_id, since, until):
+        return CIRollup.objects.filter(
+            domain_id=domain_id, **between("hour", since, until)
+        )
+
     from_hours = ci_health.merge_points(
         per_point(
-            CIRollup.objects.filter(domain_id=domain.pk, **in_range(time_range)),
+            hours,
             time_range,
             ci_health.POINT_KEYS,
             ci_health.point_aggregates(),
+            domain_id=domain.pk,
         )
     )
     assert from_days and sorted(from_days) == sorted(from_hours)
 
 
 def test_shorter_points_still_read_the_hours(domain):
-    rows, field = ci_health.rollup_rows(domain.pk, RANGES["7d"])
-    assert (rows.model, field) == (CIRollup, "hour")
+    assert not ci_health.reads_days(RANGES["7d"])
+    assert ci_health.reads_days(RANGES["30d"])
 
 
 def test_the_migration_fills_the_days_of_the_hours_already_stored(build):

@@ -278,28 +278,44 @@ def test_the_migration_to_sparse_histograms_is_exact_both_ways(build):
 def test_chart_points_read_through_the_cursor_equal_the_orms(
     build, domain, monkeypatch, range_key
 ):
-    """per_point() reads the grouped rows with the cursor, not the ORM's
-    converters: the same values of the same types for every panel's rollup
-    (ints, floats, aware datetimes, the CI histograms decoded)."""
+    """per_point() and the CI day points read their rows with the cursor,
+    not the ORM's converters, through statements compiled once: the same
+    values of the same types for every panel's rollup (ints, floats, aware
+    datetimes, the CI histograms decoded)."""
     from dashboard.board.panels import PANELS, common
     from dashboard.board.panels.common import RANGES
+    from pipelines.ingest.panels import ci_health
 
     build.everything(6)
     rollups_refresh()
     compared = []
-    plain_rows = common._plain_rows
 
-    def both(query, first, aggregates):
-        plain = plain_rows(query, first, aggregates)
-        orm = list(query)
-        assert sorted(plain, key=repr) == sorted(orm, key=repr)
-        assert [list(map(type, row)) for row in sorted(plain, key=repr)] == [
-            list(map(type, row)) for row in sorted(orm, key=repr)
-        ]
-        compared.append(len(plain))
-        return plain
+    def compared_with_the_orm(compiled, decode=lambda rows, shape: rows):
+        def both(*, shape=None, **values):
+            plain = decode(compiled(shape=shape, **values), shape)
+            orm = list(compiled.build(**values, **(shape or {})))
+            assert sorted(plain, key=repr) == sorted(orm, key=repr)
+            assert [list(map(type, row)) for row in sorted(plain, key=repr)] == [
+                list(map(type, row)) for row in sorted(orm, key=repr)
+            ]
+            compared.append(len(plain))
+            return plain
 
-    monkeypatch.setattr(common, "_plain_rows", both)
+        return both
+
+    grouped, decoded = common._grouped, common._decoded
+
+    def decode(rows, shape):
+        aggregates = [a for _, a in shape["aggregates"]]
+        return decoded(rows, len(shape["keys"]) + 1, aggregates)
+
+    monkeypatch.setattr(
+        common, "_grouped", lambda rows: compared_with_the_orm(grouped(rows), decode)
+    )
+    monkeypatch.setattr(common, "_decoded", lambda rows, first, aggregates: rows)
+    monkeypatch.setattr(
+        ci_health, "_day_points", compared_with_the_orm(ci_health._day_points)
+    )
     for slug in ("ci-health", "perf", "query-plans", "ingestion"):
         PANELS[slug].build(domain.pk, RANGES[range_key])
     assert len(compared) == 4 and all(compared)  # every rollup had points

@@ -1,12 +1,14 @@
 """Time ranges, buckets and small helpers the panels share."""
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.postgres.aggregates import ArrayAgg, JSONBAgg
-from django.db import connections, router
+from django.db import connections
 from django.db.models import (
     Aggregate,
     DateTimeField,
@@ -20,6 +22,8 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
+
+from dashboard.platform.compiled import compiled_once
 
 
 @dataclass(frozen=True)
@@ -159,69 +163,81 @@ def _min(values: list) -> object:
 _REDUCERS = {Sum: _sum, Max: _max, Min: _min, JSONBAgg: list, ArrayAgg: list}
 
 
-def groups_in_sql(model: type) -> bool:
-    """Whether the database folds hours into chart points (date_bin)."""
-    return connections[router.db_for_read(model)].vendor == "postgresql"
+def groups_in_sql() -> bool:
+    """Whether the database folds hours into chart points (date_bin). Both
+    aliases (default, replica) are always one engine."""
+    return connections["default"].vendor == "postgresql"
 
 
 def per_point(
-    rows: QuerySet,
+    rows: Callable[..., QuerySet],
     time_range: TimeRange,
     keys: tuple[str, ...],
     aggregates: dict[str, Aggregate],
     field: str = "hour",
+    **values: object,
 ) -> list[tuple]:
     """Hourly rollup rows folded into the range's chart points: one tuple
-    (*keys, point start, *aggregates) per key and point, unordered. PostgreSQL
-    groups them (a panel reads a few hundred points, not thousands of hours);
-    other databases (SQLite) hand over the hours and Python groups them, with
-    the same aggregates (Sum, Max, Min; JSONBAgg and ArrayAgg as lists)."""
-    if groups_in_sql(rows.model):
-        query = (
-            rows.annotate(point=ChartPoint(field, time_range.step))
+    (*keys, point start, *aggregates) per key and point, unordered.
+    `rows(since=, until=, **values)` filters the rollup to the range (a
+    function: on PostgreSQL the grouped statement is compiled once per process
+    and run with these values, dashboard.platform.compiled). PostgreSQL groups
+    them (a panel reads a few hundred points, not thousands of hours); other
+    databases (SQLite) hand over the hours and Python groups them, with the
+    same aggregates (Sum, Max, Min; JSONBAgg and ArrayAgg as lists)."""
+    bounds = {"since": window(time_range), "until": time_range.until}
+    if groups_in_sql():
+        shape = {
+            "keys": keys,
+            "aggregates": tuple(aggregates.items()),
+            "field": field,
+            "step": time_range.step,
+        }
+        found = _grouped(rows)(**bounds, **values, shape=shape)
+        return _decoded(found, len(keys) + 1, list(aggregates.values()))
+    sources = [a.get_source_expressions()[0].name for a in aggregates.values()]
+    reducers = [_REDUCERS[type(a)] for a in aggregates.values()]
+    grouped: dict[tuple, list[list]] = {}
+    hours = rows(**bounds, **values).order_by()
+    for row in hours.values_list(*keys, field, *sources):
+        key = (*row[: len(keys)], bucket_start(row[len(keys)], time_range.step))
+        columns = grouped.setdefault(key, [[] for _ in sources])
+        for column, value in zip(columns, row[len(keys) + 1 :], strict=True):
+            column.append(value)
+    return [
+        (
+            *key,
+            *(reduce(column) for reduce, column in zip(reducers, columns, strict=True)),
+        )
+        for key, columns in grouped.items()
+    ]
+
+
+@functools.cache
+def _grouped(rows: Callable[..., QuerySet]) -> Callable[..., list[tuple]]:
+    """The points' statement of one rollup's `rows`, compiled once per shape."""
+
+    def build(keys, aggregates, field, step, **values) -> QuerySet:
+        aggregates = dict(aggregates)
+        return (
+            rows(**values)
+            .annotate(point=ChartPoint(field, step))
             .values(*keys, "point")
             .annotate(**aggregates)
             .order_by()
             .values_list(*keys, "point", *aggregates)
         )
-        return _plain_rows(query, len(keys) + 1, list(aggregates.values()))
-    sources = [a.get_source_expressions()[0].name for a in aggregates.values()]
-    reducers = [_REDUCERS[type(a)] for a in aggregates.values()]
-    grouped: dict[tuple, list[list]] = {}
-    for row in rows.order_by().values_list(*keys, field, *sources):
-        key = (*row[: len(keys)], bucket_start(row[len(keys)], time_range.step))
-        values = grouped.setdefault(key, [[] for _ in sources])
-        for column, value in zip(values, row[len(keys) + 1 :], strict=True):
-            column.append(value)
-    return [
-        (
-            *key,
-            *(reduce(column) for reduce, column in zip(reducers, values, strict=True)),
-        )
-        for key, values in grouped.items()
-    ]
+
+    return compiled_once(build)
 
 
-def plain_rows(query: QuerySet) -> list[tuple]:
-    """A values_list() query's rows as per_point() reads its own: on
-    PostgreSQL through the cursor (no per-value converters; timestamps come
-    from psycopg's C loader, config/postgresql), elsewhere the ORM's."""
-    if not groups_in_sql(query.model):
-        return list(query)
-    return _plain_rows(query, 0, [])
-
-
-def _plain_rows(query: QuerySet, first: int, aggregates: list) -> list[tuple]:
-    """The grouped rows through the database cursor: a 90-day panel's hundreds
+def _decoded(rows: list[tuple], first: int, aggregates: list) -> list[tuple]:
+    """The grouped rows as read through the cursor: a 90-day panel's hundreds
     of rows without the ORM's per-value converters (its values come from
     psycopg as they are: ints, floats, aware datetimes), only the JSONB
     aggregates decoded. tests/dashboard_panels/test_rollups_and_cache.py holds
     them equal to the ORM's."""
-    sql, params = query.query.sql_with_params()
     decoded = [first + i for i, a in enumerate(aggregates) if isinstance(a, JSONBAgg)]
-    with connections[query.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     if not decoded:
         return rows
     out = []

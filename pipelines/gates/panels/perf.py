@@ -9,7 +9,7 @@ from django.db.models import Max, OuterRef, QuerySet, Subquery, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
-    in_range,
+    between,
     iso,
     per_point,
     window,
@@ -91,12 +91,18 @@ def _budget_for(budgets: list, name: str, attribute: str) -> float | None:
     return chosen[0][1] if chosen else None
 
 
+def _rollups(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    return PerfRollup.objects.filter(
+        domain_id=domain_id, **between("hour", since, until)
+    )
+
+
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
     # (scenario) -> point -> (samples, sum of p95s, worst p95, peak memory)
     series: dict[str, dict[datetime, tuple]] = defaultdict(dict)
     for scenario, point, *sums in per_point(
-        PerfRollup.objects.filter(domain_id=domain_id, **in_range(time_range)),
+        _rollups,
         time_range,
         ("scenario",),
         {
@@ -105,6 +111,7 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             "p95_worst": Max("p95_max_ms"),
             "memory_peak": Max("memory_max_mb"),
         },
+        domain_id=domain_id,
     ):
         series[scenario][point] = tuple(sums)
     budgets = list(

@@ -5,11 +5,11 @@ from collections import defaultdict
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
-    in_range,
+    between,
     iso,
     per_point,
     window,
@@ -20,15 +20,22 @@ from pipelines.ingest.models import PlanCostRollup
 from pipelines.ingest.panels.ci_health import deployment_marks
 
 
+def _rollups(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    return PlanCostRollup.objects.filter(
+        domain_id=domain_id, **between("hour", since, until)
+    )
+
+
 def build(domain_id: int, time_range: TimeRange) -> dict:
     since = window(time_range)
     # (query) -> point -> (plans, highest cost)
     series: dict[str, dict[datetime, tuple]] = defaultdict(dict)
     for query_name, point, plans, cost in per_point(
-        PlanCostRollup.objects.filter(domain_id=domain_id, **in_range(time_range)),
+        _rollups,
         time_range,
         ("query_name",),
         {"plans_total": Sum("plans"), "cost_highest": Max("cost_max")},
+        domain_id=domain_id,
     ):
         series[query_name][point] = (plans, cost)
     budgets = list(

@@ -10,10 +10,8 @@ from django.db.models import QuerySet, Sum
 from dashboard.board.panels.common import (
     TimeRange,
     between,
-    in_range,
     iso,
     per_point,
-    plain_rows,
     window,
 )
 from dashboard.domains.models import Repository
@@ -158,24 +156,15 @@ def series_points(domain_id: int, time_range: TimeRange) -> list[tuple]:
     that merge_points() adds up. (Adding the buckets in SQL too needs
     jsonb_each(), whose row estimate of 100 per call turns a 5 ms query into a
     parallel, JIT-compiled one.)"""
-    rows, field = rollup_rows(domain_id, time_range)
-    if field == "day":
-        return [
-            (*row[:6], _bound(row[6]), _bound(row[7]))
-            for row in plain_rows(
-                rows.order_by().values_list(
-                    *POINT_KEYS,
-                    "day",
-                    "runs",
-                    "passed",
-                    "failed",
-                    "p50_bucket",
-                    "p95_bucket",
-                )
-            )
-        ]
+    if reads_days(time_range):
+        days = _day_points(
+            domain_id=domain_id, since=window(time_range), until=time_range.until
+        )
+        return [(*row[:6], _bound(row[6]), _bound(row[7])) for row in days]
     return merge_points(
-        per_point(rows, time_range, POINT_KEYS, point_aggregates(), field=field)
+        per_point(
+            _hours, time_range, POINT_KEYS, point_aggregates(), domain_id=domain_id
+        )
     )
 
 
@@ -192,19 +181,27 @@ def point_aggregates() -> dict:
     }
 
 
-def rollup_rows(domain_id: int, time_range: TimeRange) -> tuple[QuerySet, str]:
-    """The rollup rows a range's points are made of, and their time field: the
-    day rows when a point is a whole UTC day (every such range starts and ends
-    on one: window() aligns a preset to its step, a custom range is whole
-    days), so a 90-day point is one row per series, not 24 hours to merge."""
-    if time_range.step == DAY:
-        return (
-            CIRollupDay.objects.filter(
-                domain_id=domain_id, **in_range(time_range, "day")
-            ),
-            "day",
+def reads_days(time_range: TimeRange) -> bool:
+    """Whether the range's points are read from the day rows (CIRollupDay):
+    when a point is a whole UTC day (every such range starts and ends on one:
+    window() aligns a preset to its step, a custom range is whole days), so a
+    90-day point is one row per series, not 24 hours to merge."""
+    return time_range.step == DAY
+
+
+def _hours(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    return CIRollup.objects.filter(domain_id=domain_id, **between("hour", since, until))
+
+
+@compiled_once
+def _day_points(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    return (
+        CIRollupDay.objects.filter(domain_id=domain_id, **between("day", since, until))
+        .order_by()
+        .values_list(
+            *POINT_KEYS, "day", "runs", "passed", "failed", "p50_bucket", "p95_bucket"
         )
-    return CIRollup.objects.filter(domain_id=domain_id, **in_range(time_range)), "hour"
+    )
 
 
 def merge_points(rows: list[tuple]) -> list[tuple]:

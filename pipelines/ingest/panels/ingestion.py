@@ -2,13 +2,14 @@
 dead letters waiting, and approximate sizes of the big tables."""
 
 from collections import defaultdict
+from datetime import datetime
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from dashboard.board.panels.common import (
     TimeRange,
     approximate_counts,
-    in_range,
+    between,
     iso,
     per_point,
 )
@@ -22,15 +23,20 @@ BIG_TABLES = {
 }
 
 
-def build(domain_id: int, time_range: TimeRange) -> dict:
-    rows = IngestRollup.objects.filter(
-        Q(domain_id=domain_id) | Q(domain__isnull=True), **in_range(time_range)
+def _rollups(domain_id: int, since: datetime, until: datetime | None) -> QuerySet:
+    """The domain's hours, and the unmapped deliveries' (no domain)."""
+    return IngestRollup.objects.filter(
+        Q(domain_id=domain_id) | Q(domain__isnull=True),
+        **between("hour", since, until),
     )
+
+
+def build(domain_id: int, time_range: TimeRange) -> dict:
     buckets: dict = defaultdict(
         lambda: {"received": 0, "duplicates": 0, "failed": 0, "unmapped": 0}
     )
     for row_domain, point, received, duplicates, failed, unmapped in per_point(
-        rows,
+        _rollups,
         time_range,
         ("domain_id",),
         {
@@ -39,6 +45,7 @@ def build(domain_id: int, time_range: TimeRange) -> dict:
             "failed_total": Sum("failed"),
             "unmapped_total": Sum("unmapped"),
         },
+        domain_id=domain_id,
     ):
         acc = buckets[point]
         if row_domain is None:
