@@ -15,7 +15,9 @@ arguments are None (a missing bound changes the WHERE clause) and the keyword
 arguments of `shape` (e.g. the chart step, inlined in the statement). A value
 that does not come out as a parameter of its own (inlined, or transformed by a
 lookup such as `__icontains`) is a TypeError on that first call: such an
-argument belongs in `shape`.
+argument belongs in `shape`. A builder must write the same statement whatever
+the values (bar their None-ness): one that branches on a value would reuse the
+branch of its first call, which the check below catches in tests.
 
 The rows come straight from the cursor, as the panels' per_point() reads
 them: on PostgreSQL psycopg gives ints, floats, Decimals and aware datetimes
@@ -117,7 +119,11 @@ def _compile(build: Callable[..., QuerySet], values: dict, shape: dict):
         else:
             slots.append(_Slot(name))
             found.add(name)
-    missing = sorted(set(sentinels) - found)
+    # Inlined as well (a slice, a literal): its first value would stay in the
+    # statement for every later call.
+    missing = sorted(
+        (set(sentinels) - found) | {n for n, s in sentinels.items() if str(s) in sql}
+    )
     if missing:
         raise TypeError(
             f"compiled_once: {', '.join(missing)} did not become a parameter of "

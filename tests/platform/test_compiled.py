@@ -88,6 +88,14 @@ def test_a_value_that_is_not_a_parameter_of_its_own_is_refused_on_first_use():
         newest(count=3)
 
     @compiled_once
+    def newest_from(pk: int) -> QuerySet:
+        # A parameter in the filter, and written into the LIMIT as well.
+        return Domain.objects.filter(pk__gte=pk).values_list("slug")[:pk]
+
+    with pytest.raises(TypeError, match="pk did not become a parameter"):
+        newest_from(pk=3)
+
+    @compiled_once
     def among(slugs: list) -> QuerySet:
         return Domain.objects.filter(slug__in=slugs).values_list("slug")
 
