@@ -143,3 +143,38 @@ def grant_action(
     return migrations.RunPython(
         grant, revoke if revocable else migrations.RunPython.noop
     )
+
+
+def compress_with(
+    model_name: str, field_name: str, method: str, *, app_label: str
+) -> migrations.RunPython:
+    """How PostgreSQL compresses the column's large values from now on
+    (`ALTER TABLE … SET COMPRESSION`, PostgreSQL 14+: metadata only, no
+    rewrite; stored values keep theirs and stay readable). Reversed: pglz,
+    PostgreSQL's default. Nothing elsewhere, nor on a server built without
+    `method`."""
+
+    def set_to(chosen: str):
+        def run(apps, schema_editor) -> None:
+            if not _on_postgres(schema_editor):
+                return
+            with schema_editor.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT %s = ANY(enumvals) FROM pg_settings "
+                    "WHERE name = 'default_toast_compression'",
+                    [chosen],
+                )
+                row = cursor.fetchone()
+            if not (row and row[0]):
+                return
+            model = apps.get_model(app_label, model_name)
+            quote = schema_editor.quote_name
+            schema_editor.execute(
+                f"ALTER TABLE {quote(model._meta.db_table)} ALTER COLUMN "
+                f"{quote(model._meta.get_field(field_name).column)} "
+                f"SET COMPRESSION {chosen}"
+            )
+
+        return run
+
+    return migrations.RunPython(set_to(method), set_to("pglz"))
