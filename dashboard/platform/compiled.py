@@ -89,7 +89,7 @@ def compiled_once(
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    rows.build = build  # the ORM queryset itself (EXPLAIN in tests)
+    rows.build = build  # the ORM queryset itself (tests compare their rows)
     return rows
 
 
